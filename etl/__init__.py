@@ -1,0 +1,1 @@
+"""Shinchoku ETL: source documents → validated DuckDB warehouse."""

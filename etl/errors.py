@@ -1,0 +1,31 @@
+"""Errors and data-quality records shared by all ETL steps."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class ShinchokuError(Exception):
+    """A failure the user can act on; the message names file, row/line, column and reason."""
+
+
+class SourceError(ShinchokuError):
+    """A source document cannot be parsed (truncated, damaged, wrong file)."""
+
+
+class DefinitionsError(ShinchokuError):
+    """kpi_defs.yaml (usually its overrides section) is invalid."""
+
+
+@dataclass(frozen=True)
+class QualityIssue:
+    """One row of the quality_issues table: something the parser could not read with confidence."""
+
+    source: str  # file name of the source document or definitions file
+    location: str  # e.g. "line 57, 施策 No 31, column 対応する柱"
+    kind: str  # machine-readable category, e.g. "missing_pillar"
+    message: str  # Japanese, for the data-quality page
+    entity_id: str | None = None  # measure_no / kpi_id / item_id the issue is about
+    severity: str = "warning"  # "info" | "warning"
+
+    def as_dict(self) -> dict:
+        return asdict(self)

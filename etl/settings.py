@@ -1,0 +1,36 @@
+"""Paths of the project, overridable by environment variables (tests use monkeypatch)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES_DIR = ROOT / "data" / "sources"
+REFERENCE_DIR = ROOT / "data" / "reference"
+WAREHOUSE_SQL_DIR = ROOT / "warehouse"
+DEFAULT_WAREHOUSE = ROOT / "warehouse" / "shinchoku.duckdb"
+DEFAULT_KPI_DEFS = ROOT / "kpi_defs.yaml"
+
+
+def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The warehouse file: explicit argument, else $SHINCHOKU_WAREHOUSE, else the default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SHINCHOKU_WAREHOUSE")
+    return Path(env) if env else DEFAULT_WAREHOUSE
+
+
+def kpi_defs_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The KPI definitions file: explicit argument, else $SHINCHOKU_KPI_DEFS, else kpi_defs.yaml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SHINCHOKU_KPI_DEFS")
+    return Path(env) if env else DEFAULT_KPI_DEFS
+
+
+def sources_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The folder of source documents: explicit argument, else $SHINCHOKU_SOURCES, else data/sources."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SHINCHOKU_SOURCES")
+    return Path(env) if env else SOURCES_DIR

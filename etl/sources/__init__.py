@@ -1,0 +1,1 @@
+"""One parser per source document; each returns plain DataFrames and quality issues."""
