@@ -1,0 +1,214 @@
+"""`shinchoku build`: parse the sources, validate every table, write the warehouse atomically.
+
+The new warehouse is written to a temporary file beside the target and moved
+into place with os.replace only after every table passed its schema and the
+file was checkpointed and closed. A reader therefore sees either the previous
+warehouse or the new one, never a half-built file, and a failed build leaves
+the previous warehouse untouched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from etl import kpi_defs, settings
+from etl.errors import QualityIssue, SourceError
+from etl.reference import ministry_table, pillar_table
+from etl.schemas import validate
+from etl.sources.measures import parse_measures
+from etl.sources.schedule import parse_schedule
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass
+class BuildReport:
+    warehouse: Path
+    seconds: float
+    counts: dict[str, int]
+    duplicate_schedule_rows: int
+    defs_changed: bool
+    issues_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in self.counts.items())
+        return f"built {self.warehouse} in {self.seconds:.2f} s: {parts}"
+
+
+def load_manifest(sources: Path) -> dict:
+    path = sources / "manifest.yaml"
+    if not path.exists():
+        raise SourceError(f"{path}: the source manifest is missing")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]
+
+
+def _source_file(sources: Path, manifest: dict, key: str) -> Path:
+    path = sources / manifest[key]["file"]
+    if not path.exists():
+        raise SourceError(f"{path}: source file listed in manifest.yaml ({key}) is missing")
+    return path
+
+
+def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Parse and validate every table; nothing is written to the warehouse here."""
+    manifest = load_manifest(sources)
+    measures_path = _source_file(sources, manifest, "measures")
+    parsed = parse_measures(measures_path)
+    expected = manifest["measures"].get("expected_measures")
+    if expected is not None and len(parsed.measures) != expected:
+        raise SourceError(
+            f"{measures_path.name}: {len(parsed.measures)} 施策 rows found, {expected} expected "
+            f"(manifest.yaml): the file looks truncated or damaged"
+        )
+    schedule = parse_schedule(_source_file(sources, manifest, "schedule"))
+    defs, kpi_issues = kpi_defs.generate(parsed.measures, schedule.kpi_texts)
+    overrides, _ = kpi_defs.read(defs_path)
+    applied, override_records = kpi_defs.apply_overrides(defs, overrides, defs_path.name)
+    defs_changed = kpi_defs.write_generated(defs_path, defs) if write_defs else False
+
+    issues = [*parsed.issues, *schedule.issues, *kpi_issues]
+    tables = {
+        "ministries": _ministries(parsed.measures, schedule.items),
+        "pillars": pillar_table().copy(),
+        "measures": parsed.measures,
+        "kpis": _kpis(applied),
+        "kpi_overrides": pd.DataFrame(override_records, columns=["kpi_id", "field", "generated_value", "override_value", "reason"]),
+        "schedule_sections": schedule.sections[["section_no", "name", "item_count", "source_line"]],
+        "schedule_items": schedule.items.drop(columns=["section"]),
+        "quality_issues": _issues(issues),
+    }
+    ids = {"measures": "measure_no", "kpis": "kpi_id", "schedule_items": "item_id", "ministries": "name"}
+    validated = {name: validate(name, df, ids.get(name)) for name, df in tables.items()}
+    meta = {
+        "duplicate_schedule_rows": schedule.duplicate_rows,
+        "defs_changed": defs_changed,
+        "sources": _source_rows(sources, manifest),
+        "defs_sha256": hashlib.sha256(json.dumps(applied, sort_keys=True, default=str).encode()).hexdigest(),
+    }
+    return validated, meta
+
+
+def _ministries(measures: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    ref = ministry_table().copy()
+    ref["is_known"] = True
+    named = {n for lst in [*measures["ministries"], *items["ministries"]] for n in lst}
+    unknown = sorted(named - set(ref["name"]))
+    extra = pd.DataFrame(
+        {"name": unknown, "kind": "unknown", "is_group": False, "sort_order": 999, "aliases": [[] for _ in unknown], "is_known": False}
+    )
+    out = pd.concat([ref, extra], ignore_index=True) if unknown else ref
+    return out[["name", "kind", "is_group", "is_known", "sort_order", "aliases"]]
+
+
+_KPI_COLUMNS = [
+    "kpi_id", "measure_no", "section_no", "kind", "ord", "name", "indicator_group", "source_text", "cell_text",
+    "target_text", "target_kind", "target_value", "unit", "comparator", "target_fy", "target_timing", "target_month",
+    "target_date", "base_fy", "base_value", "target_factor", "direction", "area_level", "aggregation", "has_target",
+    "is_override", "notes",
+]
+
+
+def _kpis(defs: dict[str, dict]) -> pd.DataFrame:
+    rows = []
+    for kpi_id, d in defs.items():
+        r = {k: d.get(k) for k in _KPI_COLUMNS}
+        r.update(kpi_id=kpi_id, ord=d["order"], indicator_group=d.get("group"), notes=list(d.get("notes") or []))
+        r["target_date"] = dt.date.fromisoformat(d["target_date"]) if d.get("target_date") else None
+        r["has_target"] = d["target_kind"] in ("absolute", "relative")
+        rows.append(r)
+    df = pd.DataFrame(rows, columns=_KPI_COLUMNS)
+    for col in ("measure_no", "section_no", "target_fy", "target_month", "base_fy"):
+        df[col] = df[col].astype("Int64")
+    for col in ("target_value", "base_value", "target_factor"):
+        df[col] = df[col].astype("float64")
+    df["target_date"] = df["target_date"].astype(object)
+    return df
+
+
+def _issues(issues: list[QualityIssue]) -> pd.DataFrame:
+    df = pd.DataFrame([i.as_dict() for i in issues], columns=["source", "location", "kind", "message", "entity_id", "severity"])
+    df.insert(0, "issue_id", range(1, len(df) + 1))
+    return df[["issue_id", "source", "location", "kind", "severity", "entity_id", "message"]]
+
+
+def _source_rows(sources: Path, manifest: dict) -> pd.DataFrame:
+    rows = []
+    for key, m in manifest.items():
+        path = sources / m["file"]
+        if path.exists():
+            data = path.read_bytes()
+            rows.append({"source_key": key, "file": m["file"], "title": m.get("title"),
+                         "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _sql(name: str) -> str:
+    return (settings.WAREHOUSE_SQL_DIR / "sql" / name).read_text(encoding="utf-8")
+
+
+def view_files() -> list[Path]:
+    """The analyst views, one .sql file each (the documented contract)."""
+    return sorted((settings.WAREHOUSE_SQL_DIR / "sql" / "views").glob("*.sql"))
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    for path in view_files():
+        con.execute(path.read_text(encoding="utf-8"))
+
+
+def _write(path: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(_sql("schema.sql"))
+        for name, df in tables.items():
+            con.register("frame", df)
+            con.execute(f"insert into core.{name} by name select * from frame")
+            con.unregister("frame")
+        con.register("frame", meta["sources"])
+        con.execute("insert into core.sources by name select * from frame")
+        con.unregister("frame")
+        info = {"schema_version": SCHEMA_VERSION, "defs_sha256": meta["defs_sha256"],
+                "duplicate_schedule_rows": str(meta["duplicate_schedule_rows"])}
+        con.executemany("insert into core.build_info values (?, ?)", list(info.items()))
+        create_views(con)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def build(warehouse: Path | None = None, sources: Path | None = None, defs_path: Path | None = None,
+          write_defs: bool = True) -> BuildReport:
+    """Rebuild the warehouse from the sources; atomic: the old file stays until the new one is complete."""
+    start = time.perf_counter()
+    target = settings.warehouse_path(warehouse)
+    tables, meta = collect(settings.sources_dir(sources), settings.kpi_defs_path(defs_path), write_defs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.build-{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        _write(tmp, tables, meta)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    issues = tables["quality_issues"]["kind"].value_counts().to_dict()
+    return BuildReport(
+        warehouse=target,
+        seconds=time.perf_counter() - start,
+        counts={name: len(df) for name, df in tables.items()},
+        duplicate_schedule_rows=meta["duplicate_schedule_rows"],
+        defs_changed=meta["defs_changed"],
+        issues_by_kind={str(k): int(v) for k, v in issues.items()},
+    )

@@ -1,0 +1,251 @@
+"""pandera models of every warehouse table; ``validate`` runs them and names table, column, row and check."""
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from etl.errors import ShinchokuError
+
+NATIONAL_NO = r"^\d{2}-\d{2}$"
+KPI_ID = r"^(M\d{2}-[PE]\d+|S\d{2}-K\d+)$"
+FY = {"ge": 1990, "le": 2100}
+
+
+def _list_of_str(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: isinstance(v, list) and all(isinstance(x, str) and x for x in v))
+
+
+class Ministries(pa.DataFrameModel):
+    name: Series[str] = pa.Field(unique=True, str_length={"min_value": 2})
+    kind: Series[str] = pa.Field(isin=["cabinet", "ministry", "agency", "commission", "group", "unknown"])
+    is_group: Series[bool]
+    is_known: Series[bool]
+    sort_order: Series[int]
+    aliases: Series[object] = pa.Field()
+
+    class Config:
+        strict = True
+
+    @pa.check('aliases', name="list of non-empty strings")
+    def _lists(cls, s: pd.Series) -> Series[bool]:
+        return _list_of_str(s)
+
+
+class Pillars(pa.DataFrameModel):
+    code: Series[str] = pa.Field(unique=True, str_matches=r"^P\d$")
+    name: Series[str] = pa.Field(unique=True)
+    short_name: Series[str]
+    sort_order: Series[int]
+    aliases: Series[object] = pa.Field()
+
+    class Config:
+        strict = True
+
+    @pa.check('aliases', name="list of non-empty strings")
+    def _lists(cls, s: pd.Series) -> Series[bool]:
+        return _list_of_str(s)
+
+
+class Measures(pa.DataFrameModel):
+    measure_no: Series[int] = pa.Field(ge=1, unique=True)
+    national_measure_no: Series[str] = pa.Field(nullable=True, str_matches=NATIONAL_NO)
+    title: Series[str] = pa.Field(str_length={"min_value": 2})
+    kpi_progress_text: Series[str] = pa.Field(nullable=True)
+    kpi_effect_text: Series[str] = pa.Field(nullable=True)
+    overview: Series[str] = pa.Field(nullable=True)
+    overview_items: Series[object] = pa.Field()
+    pillar: Series[str] = pa.Field(nullable=True)
+    pillar_source_text: Series[str] = pa.Field(nullable=True)
+    plan_listing: Series[str] = pa.Field(nullable=True)
+    plan_start_fy: Series[float] = pa.Field(nullable=True, **FY)
+    effect_efficiency: Series[bool]
+    effect_economy: Series[bool]
+    effect_convenience: Series[bool]
+    effect_safety: Series[bool]
+    effect_flags_confidence: Series[str] = pa.Field(isin=["aligned", "shifted", "ambiguous"])
+    effect_flags_cells: Series[str] = pa.Field(str_matches=r"^[○-]*$")
+    support: Series[str] = pa.Field(nullable=True)
+    support_items: Series[object] = pa.Field()
+    budget_program: Series[str] = pa.Field(nullable=True)
+    budget_items: Series[object] = pa.Field()
+    reference_text: Series[str] = pa.Field(nullable=True)
+    reference_url: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://")
+    reference_urls: Series[object] = pa.Field()
+    ministries_text: Series[str]
+    ministries: Series[object] = pa.Field()
+    lead_ministries: Series[object] = pa.Field()
+    ministry_groups: Series[object] = pa.Field()
+    lead_basis: Series[str] = pa.Field(isin=["marked", "sole", "first_listed"])
+    source_file: Series[str]
+    source_line: Series[int] = pa.Field(ge=1)
+    source_page: Series[int] = pa.Field(ge=0)
+    quality_flags: Series[object] = pa.Field()
+
+    class Config:
+        strict = True
+
+    @pa.check('overview_items', 'support_items', 'budget_items', 'reference_urls', 'ministries', 'lead_ministries', 'ministry_groups', 'quality_flags', name="list of non-empty strings")
+    def _lists(cls, s: pd.Series) -> Series[bool]:
+        return _list_of_str(s)
+
+    @pa.check("ministries", "lead_ministries", name="at least one ministry")
+    def _non_empty(cls, s: pd.Series) -> Series[bool]:
+        return s.map(len) > 0
+
+    @pa.dataframe_check(name="leads are among the ministries")
+    def leads_listed(cls, df: pd.DataFrame) -> Series[bool]:
+        return pd.Series([set(l) <= set(m) for l, m in zip(df.lead_ministries, df.ministries)], index=df.index)
+
+
+class Kpis(pa.DataFrameModel):
+    kpi_id: Series[str] = pa.Field(unique=True, str_matches=KPI_ID)
+    measure_no: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    section_no: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    kind: Series[str] = pa.Field(nullable=True, isin=["progress", "effect"])
+    ord: Series[int] = pa.Field(ge=1)
+    name: Series[str] = pa.Field(str_length={"min_value": 1})
+    indicator_group: Series[str] = pa.Field(nullable=True)
+    source_text: Series[str]
+    cell_text: Series[str] = pa.Field(nullable=True)
+    target_text: Series[str] = pa.Field(nullable=True)
+    target_kind: Series[str] = pa.Field(isin=["absolute", "relative", "milestone", "unset", "none", "unparsed"])
+    target_value: Series[float] = pa.Field(nullable=True, ge=0)
+    unit: Series[str] = pa.Field(nullable=True)
+    comparator: Series[str] = pa.Field(nullable=True, isin=["eq", "at_least", "at_most", "approx"])
+    target_fy: Series[pd.Int64Dtype] = pa.Field(nullable=True, **FY)
+    target_timing: Series[str] = pa.Field(nullable=True)
+    target_month: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=12)
+    target_date: Series[object] = pa.Field(nullable=True)
+    base_fy: Series[pd.Int64Dtype] = pa.Field(nullable=True, **FY)
+    base_value: Series[float] = pa.Field(nullable=True)
+    target_factor: Series[float] = pa.Field(nullable=True, gt=0)
+    direction: Series[str] = pa.Field(isin=["increase", "decrease"])
+    area_level: Series[str] = pa.Field(isin=["national", "prefecture", "municipality"])
+    aggregation: Series[str] = pa.Field(isin=["sum", "count", "mean", "population_weighted", "none"])
+    has_target: Series[bool]
+    is_override: Series[bool]
+    notes: Series[object] = pa.Field()
+
+    class Config:
+        strict = True
+
+    @pa.check('notes', name="list of non-empty strings")
+    def _lists(cls, s: pd.Series) -> Series[bool]:
+        return _list_of_str(s)
+
+    @pa.dataframe_check(name="absolute target has a value")
+    def absolute_has_value(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df.target_kind != "absolute") | df.target_value.notna()
+
+    @pa.dataframe_check(name="relative target has base year and factor")
+    def relative_has_base(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df.target_kind != "relative") | (df.target_factor.notna())
+
+    @pa.dataframe_check(name="no target means no target value")
+    def unset_has_no_value(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.target_kind.isin(["unset", "none", "milestone", "unparsed"]) | df.target_value.isna()
+
+    @pa.dataframe_check(name="measure KPI or schedule KPI")
+    def one_parent(cls, df: pd.DataFrame) -> Series[bool]:
+        return df.measure_no.notna() ^ df.section_no.notna()
+
+
+class KpiOverrides(pa.DataFrameModel):
+    kpi_id: Series[str] = pa.Field(str_matches=KPI_ID)
+    field: Series[str]
+    generated_value: Series[str] = pa.Field(nullable=True)
+    override_value: Series[str] = pa.Field(nullable=True)
+    reason: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True  # an empty frame has object columns
+        unique = ["kpi_id", "field"]
+
+
+class ScheduleSections(pa.DataFrameModel):
+    section_no: Series[int] = pa.Field(ge=1, unique=True)
+    name: Series[str] = pa.Field(unique=True)
+    item_count: Series[int] = pa.Field(ge=0)
+    source_line: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+
+
+class ScheduleItems(pa.DataFrameModel):
+    item_id: Series[str] = pa.Field(unique=True, str_matches=r"^S\d{2}-I\d{2}$")
+    section_no: Series[int] = pa.Field(ge=1)
+    item_no: Series[int] = pa.Field(ge=1)
+    title: Series[str] = pa.Field(str_length={"min_value": 2})
+    item_text: Series[str]
+    ministries: Series[object] = pa.Field()
+    start_fy: Series[int] = pa.Field(ge=2013, le=2021)
+    end_fy: Series[int] = pa.Field(ge=2013, le=2021)
+    phase: Series[str] = pa.Field(isin=["短期", "中期", "長期"])
+    phases: Series[object] = pa.Field()
+    start_basis: Series[str] = pa.Field(isin=["column", "section_column"])
+    end_basis: Series[str] = pa.Field(isin=["next_item", "table_end"])
+    section_basis: Series[str] = pa.Field(isin=["label_row", "after_label", "continued_from_previous_page"])
+    source_file: Series[str]
+    source_line: Series[int] = pa.Field(ge=1)
+    source_page: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+
+    @pa.check('ministries', 'phases', name="list of non-empty strings")
+    def _lists(cls, s: pd.Series) -> Series[bool]:
+        return _list_of_str(s)
+
+    @pa.dataframe_check(name="start_fy <= end_fy")
+    def ordered_span(cls, df: pd.DataFrame) -> Series[bool]:
+        return df.start_fy <= df.end_fy
+
+
+class QualityIssues(pa.DataFrameModel):
+    issue_id: Series[int] = pa.Field(ge=1, unique=True)
+    source: Series[str]
+    location: Series[str]
+    kind: Series[str] = pa.Field(str_matches=r"^[a-z_]+$")
+    severity: Series[str] = pa.Field(isin=["info", "warning"])
+    entity_id: Series[str] = pa.Field(nullable=True)
+    message: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "ministries": Ministries,
+    "pillars": Pillars,
+    "measures": Measures,
+    "kpis": Kpis,
+    "kpi_overrides": KpiOverrides,
+    "schedule_sections": ScheduleSections,
+    "schedule_items": ScheduleItems,
+    "quality_issues": QualityIssues,
+}
+
+
+class SchemaViolation(ShinchokuError):
+    """A table breaks its schema; the message lists table, column, row and check of every failure."""
+
+
+def validate(table: str, df: pd.DataFrame, id_column: str | None = None) -> pd.DataFrame:
+    """Validate one table with its model (all failures at once) or raise SchemaViolation."""
+    try:
+        return MODELS[table].validate(df, lazy=True)
+    except pa.errors.SchemaErrors as e:
+        lines = []
+        for fc in e.failure_cases.head(50).itertuples():
+            row = fc.index
+            label = row
+            if id_column and row is not None and row == row and row in df.index:
+                label = f"{row} ({id_column}={df.loc[row, id_column]})"
+            lines.append(f"  table {table}, column {fc.column}, row {label}: check {fc.check} failed (value: {fc.failure_case!r})")
+        more = len(e.failure_cases) - 50
+        if more > 0:
+            lines.append(f"  … and {more} more")
+        raise SchemaViolation(f"table {table} violates its schema:\n" + "\n".join(lines)) from None

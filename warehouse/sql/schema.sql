@@ -1,0 +1,144 @@
+-- Storage tables of the warehouse (schema core). Analysts use the views in
+-- views.sql, which are the documented contract; these tables may change.
+create schema if not exists core;
+
+create table core.ministries (
+    name        varchar primary key,
+    kind        varchar not null,        -- cabinet | ministry | agency | commission | group | unknown
+    is_group    boolean not null,
+    is_known    boolean not null,        -- false: a name found in a source but not in data/reference/ministries.yaml
+    sort_order  integer not null,
+    aliases     varchar[] not null
+);
+
+create table core.pillars (
+    code        varchar primary key,
+    name        varchar not null unique,
+    short_name  varchar not null,
+    sort_order  integer not null,
+    aliases     varchar[] not null
+);
+
+create table core.measures (
+    measure_no              integer primary key,
+    national_measure_no     varchar,
+    title                   varchar not null,
+    kpi_progress_text       varchar,
+    kpi_effect_text         varchar,
+    overview                varchar,
+    overview_items          varchar[],
+    pillar                  varchar,
+    pillar_source_text      varchar,
+    plan_listing            varchar,
+    plan_start_fy           integer,
+    effect_efficiency       boolean not null,
+    effect_economy          boolean not null,
+    effect_convenience      boolean not null,
+    effect_safety           boolean not null,
+    effect_flags_confidence varchar not null,
+    effect_flags_cells      varchar not null,
+    support                 varchar,
+    support_items           varchar[],
+    budget_program          varchar,
+    budget_items            varchar[],
+    reference_text          varchar,
+    reference_url           varchar,
+    reference_urls          varchar[],
+    ministries_text         varchar not null,
+    ministries              varchar[] not null,
+    lead_ministries         varchar[] not null,
+    ministry_groups         varchar[] not null,
+    lead_basis              varchar not null,
+    source_file             varchar not null,
+    source_line             integer not null,
+    source_page             integer not null,
+    quality_flags           varchar[] not null
+);
+
+create table core.kpis (
+    kpi_id          varchar primary key,
+    measure_no      integer,
+    section_no      integer,
+    kind            varchar,
+    ord             integer not null,
+    name            varchar not null,
+    indicator_group varchar,
+    source_text     varchar not null,
+    cell_text       varchar,
+    target_text     varchar,
+    target_kind     varchar not null,
+    target_value    double,
+    unit            varchar,
+    comparator      varchar,
+    target_fy       integer,
+    target_timing   varchar,
+    target_month    integer,
+    target_date     date,
+    base_fy         integer,
+    base_value      double,
+    target_factor   double,
+    direction       varchar not null,
+    area_level      varchar not null,
+    aggregation     varchar not null,
+    has_target      boolean not null,
+    is_override     boolean not null,
+    notes           varchar[]
+);
+
+create table core.kpi_overrides (
+    kpi_id          varchar not null,
+    field           varchar not null,
+    generated_value varchar,
+    override_value  varchar,
+    reason          varchar,
+    primary key (kpi_id, field)
+);
+
+create table core.schedule_sections (
+    section_no  integer primary key,
+    name        varchar not null,
+    item_count  integer not null,
+    source_line integer not null
+);
+
+create table core.schedule_items (
+    item_id       varchar primary key,
+    section_no    integer not null,
+    item_no       integer not null,
+    title         varchar not null,
+    item_text     varchar not null,
+    ministries    varchar[] not null,
+    start_fy      integer not null,
+    end_fy        integer not null,
+    phase         varchar not null,
+    phases        varchar[] not null,
+    start_basis   varchar not null,
+    end_basis     varchar not null,
+    section_basis varchar not null,
+    source_file   varchar not null,
+    source_line   integer not null,
+    source_page   integer not null
+);
+
+create table core.quality_issues (
+    issue_id  integer primary key,
+    source    varchar not null,
+    location  varchar not null,
+    kind      varchar not null,
+    severity  varchar not null,
+    entity_id varchar,
+    message   varchar not null
+);
+
+create table core.sources (
+    source_key varchar primary key,
+    file       varchar not null,
+    title      varchar,
+    sha256     varchar not null,
+    bytes      bigint not null
+);
+
+create table core.build_info (
+    key   varchar primary key,
+    value varchar
+);
