@@ -1,0 +1,52 @@
+"""施策一覧: every measure of the plan, filterable by pillar, ministry and title."""
+import streamlit as st
+
+from ui import labels, state
+from warehouse import queries
+
+st.title("施策一覧")
+st.caption("官民データ活用推進計画「市町村の施策に関する国の施策一覧」(令和元年) の82施策")
+
+con = state.connection()
+c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
+pillar = c1.selectbox("柱", ["(すべて)", *queries.pillars(con)], key="pillar")
+ministry = c2.selectbox("府省庁", ["(すべて)", *queries.ministries(con)], key="ministry")
+lead_only = c3.toggle("主担当(◎)のみ", key="lead_only")
+search = c4.text_input("施策名で検索", key="search")
+
+df = queries.measure_list(
+    con,
+    pillar=None if pillar == "(すべて)" else pillar,
+    ministry=None if ministry == "(すべて)" else ministry,
+    lead_only=lead_only,
+    search=search,
+)
+view = df.assign(
+    lead_ministries=df["lead_ministries"].map(labels.join),
+    ministries=df["ministries"].map(labels.join),
+    plan_start_fy=df["plan_start_fy"].map(labels.fy),
+    needs_review=df["needs_review"].map({True: "⚠ 要確認", False: ""}),
+)
+st.dataframe(
+    view,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "measure_no": st.column_config.NumberColumn("No", format="%d"),
+        "national_measure_no": "国の施策番号",
+        "title": st.column_config.TextColumn("施策名", width="large"),
+        "pillar": "対応する柱",
+        "lead_ministries": "主担当府省庁",
+        "ministries": "府省庁",
+        "plan_listing": "計画掲載時期",
+        "plan_start_fy": "掲載開始年度",
+        "kpi_progress_text": "KPI(進捗)",
+        "kpi_effect_text": "KPI(効果)",
+        "needs_review": "データ品質",
+    },
+)
+counts = queries.warehouse_counts(con)
+st.caption(
+    f"{len(df)} / {counts['measures']} 施策 ・ KPI {counts['kpis']} 件(うち目標値あり {counts['kpis_with_target']} 件)"
+    f" ・ 工程 {counts['schedule_items']} 件 ・ データ品質の警告 {counts['quality_warnings']} 件"
+)

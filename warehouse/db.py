@@ -1,0 +1,52 @@
+"""Read-only access to the warehouse file for the dashboard and analysts' tools.
+
+A reader never opens the file read-write and never keeps a stale copy: each
+connection is an in-memory DuckDB that ATTACHes the file READ_ONLY, keyed by
+the file's version (inode, size, mtime). A rebuild or a load swaps a new file
+into place (os.replace); the next call sees a new version and attaches the new
+file, while queries already running finish on the old one. Attaching into a
+fresh in-memory database also avoids DuckDB's per-path instance cache, which
+can hand back stale data when the same path is connected twice (duckdb#15912).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from etl import settings
+
+
+class WarehouseMissing(FileNotFoundError):
+    """No warehouse file yet: run `shinchoku build`."""
+
+
+def version(path: Path | None = None) -> tuple[int, int, int]:
+    """(inode, size, mtime_ns) of the warehouse file: changes whenever a build or load swaps it."""
+    p = settings.warehouse_path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError as e:
+        raise WarehouseMissing(f"{p}: no warehouse yet; run `shinchoku build`") from e
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def connect_readonly(path: Path | None = None, threads: int = 2, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the warehouse attached READ_ONLY as the default database."""
+    p = settings.warehouse_path(path)
+    if not p.exists():
+        raise WarehouseMissing(f"{p}: no warehouse yet; run `shinchoku build`")
+    # No replacement scans: a query must never read a Python variable that shares a view's name.
+    config = {"threads": threads, "memory_limit": memory_limit, "python_enable_replacements": False}
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
+    con.execute("USE wh")
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor for one thread, pointed at the attached warehouse (a cursor starts in the memory catalog)."""
+    cur = con.cursor()
+    cur.execute("USE wh")
+    return cur
