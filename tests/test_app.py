@@ -1,0 +1,41 @@
+"""The dashboard pages under AppTest: render on the bundled data and without a warehouse; filters change content."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def app(built, monkeypatch):
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(built))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def test_measures_page_lists_all_82(app):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "施策一覧"
+    table = at.dataframe[0].value
+    assert len(table) == 82
+    assert table.loc[table["measure_no"] == 15, "plan_start_fy"].item() == "平成29年度 (2017)"
+
+
+def test_filters_change_the_table(app):
+    at = app.run()
+    at.selectbox(key="pillar").select("官民データの容易な利用等").run()
+    assert len(at.dataframe[0].value) == 16
+    at.selectbox(key="ministry").select("国土交通省").run()
+    assert set(at.dataframe[0].value["measure_no"]) == {16, 17, 18, 20, 21, 24, 58}
+    at.toggle(key="lead_only").set_value(True).run()
+    assert set(at.dataframe[0].value["measure_no"]) == {16, 20, 21, 24, 58}
+    at.text_input(key="search").input("歩行者").run()
+    assert at.dataframe[0].value["measure_no"].tolist() == [20]
+
+
+def test_without_a_warehouse_the_page_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "shinchoku build" in at.error[0].value
