@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,13 @@ import pandas as pd
 import yaml
 
 from etl import kpi_defs, settings
+from etl.areas import area_table
 from etl.errors import QualityIssue, SourceError
+from etl.observations.store import carry_over_history, swapped, writer_lock
 from etl.reference import ministry_table, pillar_table
 from etl.schemas import validate
 from etl.sources.measures import parse_measures
+from etl.sources.reported import document_observations, load_spec, reference_indicators
 from etl.sources.schedule import parse_schedule
 
 SCHEMA_VERSION = "1"
@@ -72,7 +74,8 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
     schedule = parse_schedule(_source_file(sources, manifest, "schedule"))
     defs, kpi_issues = kpi_defs.generate(parsed.measures, schedule.kpi_texts)
     overrides, _ = kpi_defs.read(defs_path)
-    applied, override_records = kpi_defs.apply_overrides(defs, overrides, defs_path.name)
+    spec = load_spec()
+    applied, override_records = kpi_defs.apply_overrides({**defs, **reference_indicators(spec)}, overrides, defs_path.name)
     defs_changed = kpi_defs.write_generated(defs_path, defs) if write_defs else False
 
     issues = [*parsed.issues, *schedule.issues, *kpi_issues]
@@ -85,8 +88,10 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "schedule_sections": schedule.sections[["section_no", "name", "item_count", "source_line"]],
         "schedule_items": schedule.items.drop(columns=["section"]),
         "quality_issues": _issues(issues),
+        "areas": area_table().copy(),
+        "document_observations": document_observations(sources, manifest, spec),
     }
-    ids = {"measures": "measure_no", "kpis": "kpi_id", "schedule_items": "item_id", "ministries": "name"}
+    ids = {"measures": "measure_no", "kpis": "kpi_id", "schedule_items": "item_id", "ministries": "name", "areas": "area_code"}
     validated = {name: validate(name, df, ids.get(name)) for name, df in tables.items()}
     meta = {
         "duplicate_schedule_rows": schedule.duplicate_rows,
@@ -112,8 +117,8 @@ def _ministries(measures: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 _KPI_COLUMNS = [
     "kpi_id", "measure_no", "section_no", "kind", "ord", "name", "indicator_group", "source_text", "cell_text",
     "target_text", "target_kind", "target_value", "unit", "comparator", "target_fy", "target_timing", "target_month",
-    "target_date", "base_fy", "base_value", "target_factor", "direction", "area_level", "aggregation", "has_target",
-    "is_override", "notes",
+    "target_date", "base_fy", "base_value", "target_factor", "direction", "area_level", "aggregation", "obs_fy_min",
+    "obs_fy_max", "has_target", "is_override", "notes",
 ]
 
 
@@ -126,7 +131,7 @@ def _kpis(defs: dict[str, dict]) -> pd.DataFrame:
         r["has_target"] = d["target_kind"] in ("absolute", "relative")
         rows.append(r)
     df = pd.DataFrame(rows, columns=_KPI_COLUMNS)
-    for col in ("measure_no", "section_no", "target_fy", "target_month", "base_fy"):
+    for col in ("measure_no", "section_no", "target_fy", "target_month", "base_fy", "obs_fy_min", "obs_fy_max"):
         df[col] = df[col].astype("Int64")
     for col in ("target_value", "base_value", "target_factor"):
         df[col] = df[col].astype("float64")
@@ -164,50 +169,53 @@ def view_files() -> list[Path]:
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    for path in view_files():
-        con.execute(path.read_text(encoding="utf-8"))
+    """Create every view and macro; one that needs another not yet created is retried after it."""
+    pending = view_files()
+    while pending:
+        failed = []
+        for path in pending:
+            try:
+                con.execute(path.read_text(encoding="utf-8"))
+            except duckdb.CatalogException:
+                failed.append(path)
+        if len(failed) == len(pending):
+            con.execute(failed[0].read_text(encoding="utf-8"))  # raises the real error
+        pending = failed
 
 
-def _write(path: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(_sql("schema.sql"))
-        for name, df in tables.items():
-            con.register("frame", df)
-            con.execute(f"insert into core.{name} by name select * from frame")
-            con.unregister("frame")
-        con.register("frame", meta["sources"])
-        con.execute("insert into core.sources by name select * from frame")
+def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], meta: dict) -> None:
+    con.execute(_sql("schema.sql"))
+    for name, df in tables.items():
+        con.register("frame", df)
+        con.execute(f"insert into core.{name} by name select * from frame")
         con.unregister("frame")
-        info = {"schema_version": SCHEMA_VERSION, "defs_sha256": meta["defs_sha256"],
-                "duplicate_schedule_rows": str(meta["duplicate_schedule_rows"])}
-        con.executemany("insert into core.build_info values (?, ?)", list(info.items()))
-        create_views(con)
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    con.register("frame", meta["sources"])
+    con.execute("insert into core.sources by name select * from frame")
+    con.unregister("frame")
+    info = {"schema_version": SCHEMA_VERSION, "defs_sha256": meta["defs_sha256"],
+            "duplicate_schedule_rows": str(meta["duplicate_schedule_rows"])}
+    con.executemany("insert into core.build_info values (?, ?)", list(info.items()))
 
 
 def build(warehouse: Path | None = None, sources: Path | None = None, defs_path: Path | None = None,
           write_defs: bool = True) -> BuildReport:
-    """Rebuild the warehouse from the sources; atomic: the old file stays until the new one is complete."""
+    """Rebuild the warehouse from the sources; atomic: the old file stays until the new one is complete.
+
+    Observation batches loaded into the previous warehouse are carried over: a rebuild never loses history.
+    """
     start = time.perf_counter()
     target = settings.warehouse_path(warehouse)
     tables, meta = collect(settings.sources_dir(sources), settings.kpi_defs_path(defs_path), write_defs)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.build-{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        _write(tmp, tables, meta)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    with writer_lock(target), swapped(target, copy=False) as con:
+        _write(con, tables, meta)
+        history = carry_over_history(target, con)
+        create_views(con)
     issues = tables["quality_issues"]["kind"].value_counts().to_dict()
     return BuildReport(
         warehouse=target,
         seconds=time.perf_counter() - start,
-        counts={name: len(df) for name, df in tables.items()},
+        counts={**{name: len(df) for name, df in tables.items()}, "observations (kept)": history["observations"]},
         duplicate_schedule_rows=meta["duplicate_schedule_rows"],
         defs_changed=meta["defs_changed"],
         issues_by_kind={str(k): int(v) for k, v in issues.items()},

@@ -38,5 +38,64 @@ def build(warehouse: Path | None, sources: Path | None, defs_path: Path | None, 
     click.echo("quality issues: " + ", ".join(f"{k} {v}" for k, v in warnings.items()))
 
 
+@main.group()
+def observations() -> None:
+    """Load KPI observations (実績値) into the warehouse."""
+
+
+@observations.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--accept-valid", is_flag=True, help="Load the valid rows and quarantine the rejected ones.")
+@click.option("--user", help="Who loads (default $SHINCHOKU_USER or the login name).")
+def observations_load(files, warehouse, dry_run, as_json, accept_valid, user) -> None:
+    """Validate observation files (CSV/XLSX) and load them as new batches."""
+    import json
+
+    from etl.observations.load import load_files, summary
+
+    try:
+        reports = load_files(list(files), warehouse, dry_run=dry_run, accept_valid=accept_valid, user=user)
+    except ShinchokuError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except FileNotFoundError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary(reports), ensure_ascii=False, indent=2, default=str))
+    else:
+        for r in reports:
+            click.echo(f"{r.file}: {r.status} — 全{r.rows_total}行 / 正常{r.rows_valid}行 / 誤り{r.rows_rejected}行 / "
+                       f"読込{r.rows_loaded}行。{r.message}")
+            for e in r.errors:
+                where = " / ".join(str(x) for x in (e["sheet"], f"{e['row']}行" if e["row"] else None, e["column"]) if x)
+                click.echo(f"  {where}: {e['message']}")
+    failed = any(r.rows_rejected or r.status == "unreadable" for r in reports)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--kpi", "kpi_ids", multiple=True, help="KPI id to list (repeatable; default all).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (default 実績入力テンプレート.xlsx/.csv).")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+def template(kpi_ids, fmt, out, warehouse) -> None:
+    """Write an observation template with the KPI list (and dropdowns in Excel)."""
+    from etl.observations.template import write_template
+    from warehouse.db import WarehouseMissing, connect_readonly
+
+    out = out or Path(f"実績入力テンプレート.{fmt}")
+    try:
+        con = connect_readonly(warehouse)
+        n = write_template(con, out, fmt, list(kpi_ids) or None)
+    except (WarehouseMissing, ValueError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {out} ({n} KPI)")
+
+
 if __name__ == "__main__":
     main()

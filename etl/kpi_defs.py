@@ -71,10 +71,14 @@ OVERRIDABLE = {
     "direction": _one_of({"increase", "decrease"}),
     "area_level": _one_of({"national", "prefecture", "municipality"}),
     "aggregation": _one_of({"sum", "count", "mean", "population_weighted", "none"}),
+    "obs_fy_min": _year,
+    "obs_fy_max": _year,
 }
 
 _MUNICIPAL = re.compile(r"地方公共団体(の)?数|市区町村(の)?数|市町村(の)?数|自治体数|団体数|市町村国保等数")
 _PREFECTURAL = re.compile(r"都道府県数")
+_RATE = re.compile(r"(率|割合)(\(.*\))?$")
+OBS_FY_MIN, OBS_FY_MAX = 2010, 2030
 
 
 def area_defaults(name: str, unit: str | None) -> tuple[str, str]:
@@ -110,7 +114,8 @@ def generate(measures: pd.DataFrame, schedule_kpis: pd.DataFrame) -> tuple[dict[
 
 
 def _definition(t, *, kind, measure_no, order, cell) -> dict:
-    level, agg = area_defaults(t.name, t.unit)
+    unit = t.unit or ("%" if _RATE.search(t.name) else None)
+    level, agg = area_defaults(t.name, unit)
     d = {
         "measure_no": measure_no,
         "kind": kind,
@@ -122,7 +127,7 @@ def _definition(t, *, kind, measure_no, order, cell) -> dict:
         "target_text": t.target_text,
         "target_kind": t.target_kind,
         "target_value": t.target_value,
-        "unit": t.unit,
+        "unit": unit,
         "comparator": t.comparator,
         "target_fy": t.target_fy,
         "target_timing": t.target_timing,
@@ -134,6 +139,8 @@ def _definition(t, *, kind, measure_no, order, cell) -> dict:
         "direction": t.direction,
         "area_level": level,
         "aggregation": agg,
+        "obs_fy_min": min(OBS_FY_MIN, t.base_fy or OBS_FY_MIN),
+        "obs_fy_max": OBS_FY_MAX,
         "notes": list(t.notes),
     }
     return d

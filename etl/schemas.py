@@ -8,7 +8,7 @@ from pandera.typing import Series
 from etl.errors import ShinchokuError
 
 NATIONAL_NO = r"^\d{2}-\d{2}$"
-KPI_ID = r"^(M\d{2}-[PE]\d+|S\d{2}-K\d+)$"
+KPI_ID = r"^(M\d{2}-[PER]\d+|S\d{2}-K\d+)$"
 FY = {"ge": 1990, "le": 2100}
 
 
@@ -102,7 +102,7 @@ class Kpis(pa.DataFrameModel):
     kpi_id: Series[str] = pa.Field(unique=True, str_matches=KPI_ID)
     measure_no: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
     section_no: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
-    kind: Series[str] = pa.Field(nullable=True, isin=["progress", "effect"])
+    kind: Series[str] = pa.Field(nullable=True, isin=["progress", "effect", "reference"])
     ord: Series[int] = pa.Field(ge=1)
     name: Series[str] = pa.Field(str_length={"min_value": 1})
     indicator_group: Series[str] = pa.Field(nullable=True)
@@ -123,6 +123,8 @@ class Kpis(pa.DataFrameModel):
     direction: Series[str] = pa.Field(isin=["increase", "decrease"])
     area_level: Series[str] = pa.Field(isin=["national", "prefecture", "municipality"])
     aggregation: Series[str] = pa.Field(isin=["sum", "count", "mean", "population_weighted", "none"])
+    obs_fy_min: Series[pd.Int64Dtype] = pa.Field(**FY)
+    obs_fy_max: Series[pd.Int64Dtype] = pa.Field(**FY)
     has_target: Series[bool]
     is_override: Series[bool]
     notes: Series[object] = pa.Field()
@@ -217,7 +219,50 @@ class QualityIssues(pa.DataFrameModel):
         strict = True
 
 
+class Areas(pa.DataFrameModel):
+    area_code: Series[str] = pa.Field(unique=True, str_matches=r"^\d{6}$")
+    code5: Series[str] = pa.Field(str_matches=r"^\d{5}$")
+    level: Series[str] = pa.Field(isin=["national", "prefecture", "municipality", "ward"])
+    name: Series[str]
+    name_kana: Series[str]
+    prefecture_code: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{2}$")
+    prefecture: Series[str] = pa.Field(nullable=True)
+    parent_code: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{6}$")
+    kind: Series[str]
+    lat: Series[float] = pa.Field(nullable=True, ge=20, le=46)
+    lon: Series[float] = pa.Field(nullable=True, ge=122, le=154)
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check(name="1,741 municipalities")
+    def municipality_count(cls, df: pd.DataFrame) -> bool:
+        return int((df.level == "municipality").sum()) == 1741
+
+
+class DocumentObservations(pa.DataFrameModel):
+    kpi_id: Series[str] = pa.Field(str_matches=KPI_ID)
+    area_code: Series[str] = pa.Field(str_matches=r"^\d{6}$")
+    area_level: Series[str]
+    period: Series[str] = pa.Field(str_matches=r"^(FY\d{4}|\d{4}-\d{2})$")
+    fiscal_year: Series[int] = pa.Field(**FY)
+    month: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=12)
+    period_end: Series[object]
+    value: Series[float] = pa.Field(ge=0)
+    document: Series[str]
+    document_title: Series[str] = pa.Field(nullable=True)
+    quote: Series[str] = pa.Field(str_length={"min_value": 5})
+    location: Series[str]
+    known_at: Series[pd.Timestamp]
+
+    class Config:
+        strict = True
+        unique = ["kpi_id", "area_code", "period"]
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "areas": Areas,
+    "document_observations": DocumentObservations,
     "ministries": Ministries,
     "pillars": Pillars,
     "measures": Measures,

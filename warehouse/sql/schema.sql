@@ -80,6 +80,8 @@ create table core.kpis (
     direction       varchar not null,
     area_level      varchar not null,
     aggregation     varchar not null,
+    obs_fy_min      integer not null,
+    obs_fy_max      integer not null,
     has_target      boolean not null,
     is_override     boolean not null,
     notes           varchar[]
@@ -141,4 +143,83 @@ create table core.sources (
 create table core.build_info (
     key   varchar primary key,
     value varchar
+);
+
+create table core.areas (
+    area_code       varchar primary key,   -- 6-digit 全国地方公共団体コード with check digit; '000000' = 全国
+    code5           varchar not null,
+    level           varchar not null,      -- national | prefecture | municipality | ward
+    name            varchar not null,
+    name_kana       varchar not null,
+    prefecture_code varchar,
+    prefecture      varchar,
+    parent_code     varchar,
+    kind            varchar not null,
+    lat             double,
+    lon             double
+);
+
+-- Observation history: written by `shinchoku observations load` and `shinchoku demo`,
+-- carried over from the previous warehouse by every build. Rows are only ever added.
+create table core.obs_batches (
+    batch_id      integer primary key,
+    file_name     varchar not null,
+    sha256        varchar not null,
+    loaded_at     timestamp not null,      -- JST wall-clock time
+    loaded_by     varchar not null,
+    mode          varchar not null,        -- all_or_nothing | accept_valid | synthetic
+    rows_total    integer not null,
+    rows_valid    integer not null,
+    rows_rejected integer not null,
+    rows_loaded   integer not null,
+    is_synthetic  boolean not null,
+    note          varchar
+);
+
+create table core.observations (
+    batch_id     integer not null,
+    kpi_id       varchar not null,
+    area_code    varchar not null,
+    area_level   varchar not null,
+    period       varchar not null,         -- 'FY2020' or '2020-04'
+    fiscal_year  integer not null,
+    month        integer,
+    period_end   date not null,
+    value        double not null,
+    source       varchar,
+    note         varchar,
+    sheet        varchar,
+    row_number   integer,
+    is_synthetic boolean not null
+);
+
+create table core.obs_quarantine (
+    batch_id   integer not null,
+    sheet      varchar,
+    row_number integer not null,
+    kpi_id     varchar,
+    area       varchar,
+    period     varchar,
+    value      varchar,
+    unit       varchar,
+    source     varchar,
+    note       varchar,
+    reasons    varchar not null
+);
+
+-- Figures quoted in the bundled source documents, rebuilt by every build.
+create table core.document_observations (
+    kpi_id         varchar not null,
+    area_code      varchar not null,
+    area_level     varchar not null,
+    period         varchar not null,
+    fiscal_year    integer not null,
+    month          integer,
+    period_end     date not null,
+    value          double not null,
+    document       varchar not null,
+    document_title varchar,
+    quote          varchar not null,
+    location       varchar not null,
+    known_at       timestamp not null      -- publication date of the document
 );

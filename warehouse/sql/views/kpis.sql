@@ -26,6 +26,8 @@ final as (
         is_override,
         area_level,
         aggregation,
+        obs_fy_min,
+        obs_fy_max,
         indicator_group,
         notes
     from kpis

@@ -1,0 +1,138 @@
+"""`shinchoku observations load`: validate observation files and add them to the warehouse as batches.
+
+By default a file loads all-or-nothing: one invalid row and nothing of that file
+is written. With accept_valid the valid rows are loaded and the rejected rows
+are kept, as typed, in the quarantine. A file whose SHA-256 was loaded before
+is recognised and not loaded again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import settings
+from etl.observations import store
+from etl.observations.read import ObservationFileError, read_file
+from etl.observations.validate import Validated, validate_sheet
+from warehouse.db import WarehouseMissing
+
+KPI_META_SQL = "select kpi_id, area_level, unit, obs_fy_min, obs_fy_max from kpis"
+
+
+@dataclass
+class FileReport:
+    file: str
+    sha256: str
+    rows_total: int = 0
+    rows_valid: int = 0
+    rows_rejected: int = 0
+    rows_loaded: int = 0
+    status: str = "pending"  # loaded | partially_loaded | refused | dry_run | already_loaded | unreadable
+    batch_id: int | None = None
+    message: str = ""
+    errors: list[dict] = field(default_factory=list)
+    validated: list[Validated] = field(default_factory=list, repr=False)
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.file, "status": self.status, "batch_id": self.batch_id, "message": self.message,
+            "rows_total": self.rows_total, "rows_valid": self.rows_valid, "rows_rejected": self.rows_rejected,
+            "rows_loaded": self.rows_loaded, "errors": self.errors,
+        }
+
+
+def kpi_meta(warehouse: Path) -> pd.DataFrame:
+    if not warehouse.exists():
+        raise WarehouseMissing(f"{warehouse}: no warehouse yet; run `shinchoku build`")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(KPI_META_SQL).df()
+    finally:
+        con.close()
+
+
+def current_user() -> str:
+    return os.environ.get("SHINCHOKU_USER") or getpass.getuser()
+
+
+def validate_file(path: Path, kpis: pd.DataFrame, today: dt.date, data: bytes | None = None) -> FileReport:
+    """Read and check one file; nothing is written."""
+    data = path.read_bytes() if data is None else data
+    report = FileReport(file=path.name, sha256=hashlib.sha256(data).hexdigest())
+    try:
+        sheets = read_file(path)
+    except ObservationFileError as e:
+        report.status, report.message = "unreadable", str(e)
+        report.errors = [{"sheet": None, "row": None, "column": None, "message": str(e)}]
+        return report
+    for sheet in sheets:
+        v = validate_sheet(sheet, kpis, today)
+        report.validated.append(v)
+        report.rows_valid += len(v.valid)
+        report.rows_rejected += len(v.rejected)
+        report.errors.extend(v.errors)
+    report.rows_total = report.rows_valid + report.rows_rejected
+    return report
+
+
+def load_files(paths: list[Path], warehouse: Path | None = None, *, dry_run: bool = False, accept_valid: bool = False,
+               user: str | None = None, now: dt.datetime | None = None) -> list[FileReport]:
+    """Validate every file, then write those that may be written in one atomic swap of the warehouse."""
+    target = settings.warehouse_path(warehouse)
+    now = now or store.now_jst()
+    kpis = kpi_meta(target)
+    reports = [validate_file(Path(p), kpis, now.date()) for p in paths]
+    to_write = []
+    for r in reports:
+        if r.status == "unreadable":
+            continue
+        if r.rows_total == 0:
+            r.status, r.message = "refused", "データ行がありません"
+        elif r.rows_rejected and not accept_valid:
+            r.status = "refused"
+            r.message = f"{r.rows_rejected}行に誤りがあるため、このファイルは読み込みませんでした(全件読込モード)"
+        elif dry_run:
+            r.status, r.message = "dry_run", "検証のみ(書き込みなし)"
+        else:
+            to_write.append(r)
+    if to_write:
+        with store.writer_lock(target), store.swapped(target) as con:
+            con.execute("begin transaction")
+            for r in to_write:
+                earlier = store.find_batch_by_hash(con, r.sha256)
+                if earlier is not None:
+                    r.status, r.batch_id = "already_loaded", earlier
+                    r.message = f"同じ内容のファイルは batch {earlier} で読み込み済みです(変更なし)"
+                    continue
+                valid = pd.concat([v.valid.assign(sheet=v.sheet.name) for v in r.validated], ignore_index=True)
+                rejected = pd.concat([v.rejected for v in r.validated], ignore_index=True)
+                batch = {"file_name": r.file, "sha256": r.sha256, "loaded_at": now, "loaded_by": user or current_user(),
+                         "mode": "accept_valid" if accept_valid else "all_or_nothing", "rows_total": r.rows_total,
+                         "rows_valid": r.rows_valid, "rows_rejected": r.rows_rejected}
+                r.batch_id = store.insert_batch(con, batch, valid, rejected)
+                r.rows_loaded = len(valid)
+                r.status = "partially_loaded" if r.rows_rejected else "loaded"
+                r.message = f"batch {r.batch_id} として {r.rows_loaded}行を読み込みました" + (
+                    f"(誤りのある{r.rows_rejected}行は隔離)" if r.rows_rejected else "")
+            con.execute("commit")
+    return reports
+
+
+def summary(reports: list[FileReport]) -> dict:
+    """The --json document: totals over all files, every error with its file, and one entry per file."""
+    errors = [dict(e, file=r.file) for r in reports for e in r.errors]
+    return {
+        "rows_total": sum(r.rows_total for r in reports),
+        "rows_valid": sum(r.rows_valid for r in reports),
+        "rows_rejected": sum(r.rows_rejected for r in reports),
+        "rows_loaded": sum(r.rows_loaded for r in reports),
+        "errors": [{k: e[k] for k in ("file", "sheet", "row", "column", "message")} for e in errors],
+        "files": [{k: v for k, v in r.as_json().items() if k != "errors"} for r in reports],
+    }

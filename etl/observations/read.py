@@ -1,0 +1,163 @@
+"""Reading observation files as people really send them: CSV (UTF-8, UTF-8 with BOM,
+Shift_JIS/CP932) or XLSX, with title rows above the header, blank rows, Japanese or
+English headers. Every data row keeps the row number the user sees in Excel (or
+the line number of the CSV), so that errors point at the right place.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from etl.errors import ShinchokuError
+from etl.text import normalize
+
+# Canonical column → header spellings (compared after normalising width, case and spaces).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "kpi_id": ("kpi id", "kpi_id", "kpiid", "kpi", "kpi番号", "指標id", "指標番号"),
+    "area": ("団体コード", "area_code", "area", "areacode", "地方公共団体コード", "全国地方公共団体コード", "団体", "code"),
+    "period": ("期間", "period", "年度", "対象期間", "時点", "年月"),
+    "value": ("値", "value", "実績値", "実績", "数値"),
+    "source": ("出典", "source", "データ出典"),
+    "note": ("備考", "note", "notes", "remarks", "コメント"),
+    "unit": ("単位", "unit"),
+}
+REQUIRED = ("kpi_id", "period", "value")
+HEADER_SCAN_ROWS = 30
+
+
+class ObservationFileError(ShinchokuError):
+    """The file cannot be read at all (format, encoding, no header)."""
+
+
+@dataclass
+class Sheet:
+    file: str
+    name: str | None  # sheet name of an XLSX, None for CSV
+    header_row: int  # 1-based row of the header
+    columns: dict[str, str]  # canonical name → header as the user wrote it
+    rows: pd.DataFrame  # canonical columns as text (plus raw cells), and `row` = user's row number
+
+
+def _key(text) -> str:
+    return re.sub(r"\s+", "", normalize("" if text is None else str(text))).lower()
+
+
+_ALIASES = {_key(a): canon for canon, names in COLUMNS.items() for a in names}
+
+
+def _header_map(cells: list) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, c in enumerate(cells):
+        canon = _ALIASES.get(_key(c))
+        if canon and canon not in found:
+            found[canon] = i
+    return found
+
+
+def _find_header(rows: list[list], where: str) -> tuple[int, dict[str, int]]:
+    for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = _header_map(cells)
+        if all(r in found for r in REQUIRED):
+            return i, found
+    raise ObservationFileError(
+        f"{where}: 見出し行が見つかりません。最初の{HEADER_SCAN_ROWS}行に「KPI ID」「期間」「値」の列見出しが必要です"
+        f"(英語の見出し kpi_id, period, value も可)"
+    )
+
+
+def decode_csv(data: bytes, name: str) -> str:
+    """Text of a CSV in UTF-8 (with or without BOM) or Shift_JIS/CP932."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError as e:
+        raise ObservationFileError(f"{name}: 文字コードを判別できません(UTF-8 または Shift_JIS で保存してください): {e}") from None
+
+
+def _frame(cells: pd.DataFrame, header_idx: int, found: dict[str, int], first_row_number: int) -> pd.DataFrame:
+    body = cells.iloc[header_idx + 1:]
+    out = pd.DataFrame({canon: body.iloc[:, pos] for canon, pos in found.items()})
+    for canon in COLUMNS:
+        if canon not in out:
+            out[canon] = ""
+    out = out.fillna("").astype(str)
+    out["row"] = (body.index + first_row_number).astype("int64")
+    blank = (out[list(COLUMNS)].apply(lambda s: s.str.strip()) == "").all(axis=1)
+    return out.loc[~blank].reset_index(drop=True)
+
+
+def read_csv(path: Path, data: bytes | None = None) -> list[Sheet]:
+    data = path.read_bytes() if data is None else data
+    text = decode_csv(data, path.name)
+    head = list(csv.reader(io.StringIO(text[:200_000])))[:1000]
+    idx, found = _find_header(head, path.name)
+    width = max(len(r) for r in head)  # title rows are narrower than the table: name the columns
+    try:
+        cells = pd.read_csv(io.StringIO(text), header=None, names=list(range(width)), dtype=str,
+                            keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.ParserError as e:
+        raise ObservationFileError(f"{path.name}: CSVとして読み取れません: {e}") from None
+    columns = {canon: str(head[idx][pos]) for canon, pos in found.items()}
+    return [Sheet(path.name, None, idx + 1, columns, _frame(cells, idx, found, first_row_number=1))]
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    import openpyxl  # defusedxml, when installed, makes openpyxl parse untrusted XML safely
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - any parse failure is a file the user must fix
+        raise ObservationFileError(f"{path.name}: Excelファイルとして開けません: {e}") from None
+    sheets = []
+    try:
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            if not rows:
+                continue
+            try:
+                idx, found = _find_header(rows, f"{path.name} / {ws.title}")
+            except ObservationFileError:
+                continue  # a sheet of notes or of the KPI list
+            width = max(len(r) for r in rows)
+            cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+            cells = cells.map(_cell_text)
+            columns = {canon: str(rows[idx][pos]) for canon, pos in found.items()}
+            sheets.append(Sheet(path.name, ws.title, idx + 1, columns, _frame(cells, idx, found, first_row_number=1)))
+    finally:
+        wb.close()
+    if not sheets:
+        raise ObservationFileError(f"{path.name}: 「KPI ID」「期間」「値」の見出しを持つシートがありません")
+    return sheets
+
+
+def _cell_text(v) -> str:
+    """An Excel cell as the text the user sees: 2020 not 2020.0; dates as YYYY-MM."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "year") and hasattr(v, "month"):
+        return f"{v.year}-{v.month:02d}"
+    return str(v)
+
+
+def read_file(path: Path) -> list[Sheet]:
+    """All data sheets of an observation file."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise ObservationFileError(f"{path}: ファイルがありません")
+    if suffix in (".csv", ".txt"):
+        return read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    raise ObservationFileError(f"{path.name}: 対応していない形式です(CSV または XLSX)")
