@@ -108,7 +108,10 @@ def resolve_area(raw) -> tuple[str | None, str | None, str | None]:
             return None, None, f"団体コード「{raw}」の検査数字が正しくありません(正: {text[:5]}{check_digit(text[:5])})"
         hit = by6.get(text)
     elif re.fullmatch(r"\d{5}", text):
+        # a 5-digit code, or a 6-digit code whose leading zero Excel dropped (011011 → 11011)
         hit = by5.get(text)
+        if hit is None and check_digit("0" + text[:4]) == int(text[4]):
+            hit = by6.get("0" + text)
     elif re.fullmatch(r"\d{4}", text) and text.startswith(("1", "2", "3", "4", "5", "6", "7", "8", "9")):
         hit = by5.get("0" + text)  # a 5-digit code whose leading zero was lost
     elif _PREF2.fullmatch(text) and 1 <= int(text) <= 47:

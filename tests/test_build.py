@@ -67,7 +67,7 @@ def test_a_failing_build_leaves_the_previous_warehouse_intact(tmp_path, defs, mo
     with pytest.raises(RuntimeError, match="disk full"):
         build(warehouse=wh, defs_path=defs)
     assert wh.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kpi_defs.yaml", "w.duckdb"]  # no temp file left
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name or p.name.endswith(".wal")]  # no temp file left
     assert reader.execute("select count(*) from measures").fetchone()[0] == 82
     reader.close()
 
