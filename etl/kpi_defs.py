@@ -75,7 +75,7 @@ OVERRIDABLE = {
     "obs_fy_max": _year,
 }
 
-_MUNICIPAL = re.compile(r"地方公共団体(の)?数|市区町村(の)?数|市町村(の)?数|自治体数|団体数|市町村国保等数")
+_MUNICIPAL = re.compile(r"地方公共団体(の)?数|市区町村(の)?数|市町村(の)?数|自治体数|市町村国保等数")
 _PREFECTURAL = re.compile(r"都道府県数")
 _RATE = re.compile(r"(率|割合)(\(.*\))?$")
 OBS_FY_MIN, OBS_FY_MAX = 2010, 2030
@@ -89,7 +89,7 @@ def area_defaults(name: str, unit: str | None) -> tuple[str, str]:
     """
     if _PREFECTURAL.search(name) or unit == "都道府県":
         return "prefecture", "sum"
-    if _MUNICIPAL.search(name) or unit == "団体":
+    if _MUNICIPAL.search(name):  # "団体" alone may be any organisation: only named municipalities count
         return "municipality", "sum"
     return "national", "none"
 

@@ -9,9 +9,11 @@ from etl.errors import DefinitionsError
 
 
 def with_overrides(path, overrides: dict) -> None:
+    """Replace the overrides section (only) of a definitions file."""
     text = path.read_text(encoding="utf-8")
     head, tail = text.split(kpi_defs.MARKER)
-    head = head.replace("overrides: {}", yaml.safe_dump({"overrides": overrides}, allow_unicode=True, sort_keys=False))
+    comments = head[: head.index("\noverrides:") + 1]
+    head = comments + yaml.safe_dump({"overrides": overrides}, allow_unicode=True, sort_keys=False) + "\n"
     path.write_text(head + kpi_defs.MARKER + tail, encoding="utf-8")
 
 
@@ -101,6 +103,7 @@ def test_a_missing_definitions_file_is_created(tmp_path):
     "name, unit, expected",
     [
         ("地域IoTを導入した地方公共団体の数", "団体", ("municipality", "sum")),
+        ("PHR実装主体数", "団体", ("national", "none")),  # organisations, not necessarily municipalities
         ("Lアラートの導入都道府県数", "都道府県", ("prefecture", "sum")),
         ("クラウド導入市区町村数", "団体", ("municipality", "sum")),
         ("電子応札率", None, ("national", "none")),
