@@ -97,5 +97,23 @@ def template(kpi_ids, fmt, out, warehouse) -> None:
     click.echo(f"wrote {out} ({n} KPI)")
 
 
+@main.command()
+@click.option("--warehouse", type=click.Path(path_type=Path), help="The real warehouse to copy (default $SHINCHOKU_WAREHOUSE).")
+@click.option("--out", type=click.Path(path_type=Path), help="Demo warehouse file (default warehouse/demo.duckdb).")
+@click.option("--seed", type=int, default=20210331, show_default=True, help="Random seed: the same seed gives the same data.")
+def demo(warehouse, out, seed) -> None:
+    """Write a demo warehouse with synthetic observations (デモ（合成データ）) for every KPI with a target."""
+    from etl.demo import create_demo
+
+    try:
+        result = create_demo(warehouse, out, seed)
+    except FileNotFoundError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {result['warehouse']}: {result['rows']} synthetic rows in {result['batches']} batches; "
+               f"profiles {result['profiles']}")
+    click.echo(f"start the dashboard on it with: SHINCHOKU_WAREHOUSE={result['warehouse']} streamlit run app.py")
+
+
 if __name__ == "__main__":
     main()

@@ -311,3 +311,34 @@ def test_templates(wh, tmp_path):
     csv_out = tmp_path / "t.csv"
     res = runner.invoke(main, ["template", "--warehouse", str(wh), "--format", "csv", "--out", str(csv_out)])
     assert res.exit_code == 0 and csv_out.read_text(encoding="utf-8-sig").startswith("KPI ID,団体コード,期間,値,出典,備考")
+
+
+# ---------------------------------------------------------------- large files (Arrow reader and its fallback)
+
+
+def big_body(n=30000):
+    months = [f"{y}-{m:02d}" for y in range(2013, 2021) for m in range(1, 13)]
+    from etl.areas import area_table
+
+    codes = area_table().query("level == 'municipality'").area_code.tolist()
+    return "".join(f"M36-E1,{codes[i % 1741]},{months[i // 1741]},1,大規模テスト,\n" for i in range(n))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_large_file_with_an_error_near_the_end(wh, tmp_path, encoding):
+    body = big_body()
+    path = write_csv(tmp_path / "big.csv", "全国報告\n" + HEADER + body + "M36-E1,011002,令和9年度,1,,\n", encoding=encoding, header="")
+    assert path.stat().st_size > 1_000_000
+    r = only(load_files([path], wh, now=NOW))
+    assert (r.rows_total, r.rows_rejected) == (30001, 1)
+    assert [(e["row"], e["column"]) for e in r.errors] == [(30003, "期間")]
+
+
+def test_large_file_with_blank_lines_keeps_exact_row_numbers(wh, tmp_path):
+    body = big_body()
+    lines = body.splitlines(keepends=True)
+    text = HEADER + "".join(lines[:10]) + "\n\n" + "".join(lines[10:]) + "M99-P1,,2020,1,,\n"
+    path = write_csv(tmp_path / "blank.csv", text, header="")
+    r = only(load_files([path], wh, now=NOW, dry_run=True))
+    assert (r.rows_total, r.rows_rejected) == (30001, 1)
+    assert r.errors[0]["row"] == 30004  # header 1, 10 rows, 2 blank lines, 30000 rows, then the bad one

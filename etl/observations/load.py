@@ -67,7 +67,7 @@ def validate_file(path: Path, kpis: pd.DataFrame, today: dt.date, data: bytes | 
     data = path.read_bytes() if data is None else data
     report = FileReport(file=path.name, sha256=hashlib.sha256(data).hexdigest())
     try:
-        sheets = read_file(path)
+        sheets = read_file(path, data)
     except ObservationFileError as e:
         report.status, report.message = "unreadable", str(e)
         report.errors = [{"sheet": None, "row": None, "column": None, "message": str(e)}]

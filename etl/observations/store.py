@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 JST = ZoneInfo("Asia/Tokyo")
 HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine")
@@ -114,7 +115,8 @@ def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFram
         frame = valid.assign(batch_id=batch_id, is_synthetic=batch.get("is_synthetic", False))
         if "sheet" not in frame:
             frame["sheet"] = None
-        con.register("frame", frame.rename(columns={"row": "row_number"}))
+        # Arrow hands the (categorical) columns to DuckDB without a per-row Python conversion
+        con.register("frame", pa.Table.from_pandas(frame.rename(columns={"row": "row_number"}), preserve_index=False))
         con.execute("""insert into core.observations by name
                        select batch_id, kpi_id, area_code, area_level, period, fiscal_year, month, period_end, value,
                               source, note, sheet, row_number, is_synthetic from frame""")

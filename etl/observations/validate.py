@@ -36,13 +36,18 @@ UNIT_EQUIVALENTS = [
 _VALUE_RE = re.compile(r"^([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[万千億](?:\d[\d,]*)?)*)\s*([^\d\s].*)?$")
 
 
+class ObservationKeys(pa.DataFrameModel):
+    """The distinct key parts of the rows that passed (checked once per distinct value, not per row)."""
+
+    kpi_id: Series[str] = pa.Field(nullable=True, str_matches=r"^(M\d{2}-[PER]\d+|S\d{2}-K\d+)$")
+    area_code: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{6}$")
+    area_level: Series[str] = pa.Field(nullable=True, isin=["national", "prefecture", "municipality", "ward"])
+    period: Series[str] = pa.Field(nullable=True, str_matches=r"^(FY\d{4}|\d{4}-\d{2})$")
+
+
 class ObservationRows(pa.DataFrameModel):
     """The typed rows that passed every check (the contract of a loaded observation)."""
 
-    kpi_id: Series[str] = pa.Field(str_matches=r"^(M\d{2}-[PER]\d+|S\d{2}-K\d+)$")
-    area_code: Series[str] = pa.Field(str_matches=r"^\d{6}$")
-    area_level: Series[str] = pa.Field(isin=["national", "prefecture", "municipality", "ward"])
-    period: Series[str] = pa.Field(str_matches=r"^(FY\d{4}|\d{4}-\d{2})$")
     fiscal_year: Series[int] = pa.Field(ge=1900, le=2100)
     month: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=12)
     value: Series[float] = pa.Field(nullable=False)
@@ -88,136 +93,182 @@ def parse_value(raw: str) -> tuple[float | None, str | None, str | None]:
     return float(value), unit, None
 
 
-def _map_unique(series: pd.Series, fn) -> pd.DataFrame:
-    """Apply fn to each distinct value once; returns a frame aligned with series."""
-    uniques = series.unique()
-    table = pd.DataFrame([fn(u) for u in uniques], index=uniques)
-    return table.reindex(series.to_numpy()).set_axis(series.index)
+def _per_unique(series: pd.Series, fn, names: tuple[str, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Apply fn once per distinct value: (codes of each row, {name: result per distinct value})."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    results = [fn(u) for u in uniques]
+    columns = list(zip(*results)) if results else [() for _ in names]
+    return codes, {name: np.array(col, dtype=object) for name, col in zip(names, columns)}
+
+
+def _numbers(s: pd.Series) -> np.ndarray:
+    """Floats of a text column, NaN where the text is not a plain number (Arrow's cast first: fast)."""
+    try:
+        return s.astype("float64").to_numpy(dtype=float, na_value=np.nan).copy()
+    except (ValueError, TypeError, ArithmeticError, Exception):  # noqa: BLE001 - pyarrow raises its own errors
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan).copy()
+
+
+def _blank_to_none(s: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """Stripped text of the chosen rows as a categorical, missing for empty cells (work per distinct value)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    cleaned = np.array([(u.strip() or None) if isinstance(u, str) else None for u in uniques], dtype=object)
+    return _categorical(cleaned, codes[rows])
+
+
+def _categorical(values: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """A categorical column from per-distinct-value results (which may repeat or be None) and row codes."""
+    ids, categories = pd.factorize(pd.Series(values, dtype=object))  # None → -1, i.e. missing
+    return pd.Categorical.from_codes(ids[codes], categories=pd.Index(categories, dtype=object))
+
+
+def _ids(values: np.ndarray) -> np.ndarray:
+    """Integer ids of (already normalised) values, equal values sharing an id; None gets -1."""
+    ids, _ = pd.factorize(pd.Series(values, dtype=object))
+    return ids
 
 
 def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validated:
     """Check every row of one sheet against the KPI definitions and the area master."""
     df = sheet.rows
     n = len(df)
-    reasons: list[tuple[np.ndarray, str, pd.Series | str]] = []
+    reasons: list[tuple[np.ndarray, str, object]] = []
 
-    def reject(mask, column: str, message) -> None:
-        mask = np.asarray(mask, dtype=bool)
+    def reject(mask: np.ndarray, column: str, message) -> None:
+        """message: a str, or a function of the rejected rows' positions returning one str per row."""
         if mask.any():
             reasons.append((mask, column, message))
 
     head = sheet.columns
     col = lambda canon, ja: head.get(canon, ja)  # noqa: E731 - the header as the user wrote it
 
-    # KPI id
-    kpi_raw = df["kpi_id"]
-    kpi = _map_unique(kpi_raw, lambda v: (normalize(v).upper(),))[0]
+    # KPI id: one lookup per distinct text
     meta = kpis.set_index("kpi_id")
-    known = kpi.isin(meta.index).to_numpy()
-    reject(kpi.eq("").to_numpy(), col("kpi_id", "KPI ID"), "KPI IDが空です")
-    reject(~known & kpi.ne("").to_numpy(), col("kpi_id", "KPI ID"), "KPI ID「" + kpi_raw + "」は登録されていません")
+
+    def _kpi(v):
+        k = normalize(v).upper()
+        if k in meta.index:
+            m = meta.loc[k]
+            return k, True, m["area_level"], m["unit"] if isinstance(m["unit"], str) else None, m["obs_fy_min"], m["obs_fy_max"]
+        return k, False, None, None, np.nan, np.nan
+
+    kc, ku = _per_unique(df["kpi_id"], _kpi, ("id", "known", "level", "unit", "fy_min", "fy_max"))
+    known = ku["known"].astype(bool)[kc]
+    empty_kpi = (ku["id"] == "")[kc]
+    reject(empty_kpi, col("kpi_id", "KPI ID"), "KPI IDが空です")
+    reject(~known & ~empty_kpi, col("kpi_id", "KPI ID"),
+           lambda i: [f"KPI ID「{v}」は登録されていません" for v in df["kpi_id"].iloc[i]])
 
     # area
-    area = _map_unique(df["area"], resolve_area).set_axis(["area_code", "area_level", "error"], axis=1)
-    bad_area = area["error"].notna().to_numpy()
-    reject(bad_area, col("area", "団体コード"), area["error"].fillna(""))
+    ac, au = _per_unique(df["area"], resolve_area, ("code", "level", "error"))
+    bad_area = np.array([e is not None for e in au["error"]], dtype=bool)[ac]
+    reject(bad_area, col("area", "団体コード"), lambda i: list(au["error"][ac[i]]))
 
     # period
     def _period(v):
         p, err = parse_period(v)
-        return (p.key, p.fiscal_year, p.month, p.start, p.end, err) if p else (None, None, None, None, None, err)
+        if p is None:
+            return None, np.nan, np.nan, None, None, err
+        return p.key, p.fiscal_year, p.month or np.nan, p.start, np.datetime64(p.end, "D"), None
 
-    per = _map_unique(df["period"], _period).set_axis(
-        ["period", "fiscal_year", "month", "period_start", "period_end", "error"], axis=1)
-    bad_period = per["error"].notna().to_numpy()
-    reject(bad_period, col("period", "期間"), per["error"].fillna(""))
+    pc, pu = _per_unique(df["period"], _period, ("key", "fy", "month", "start", "end", "error"))
+    bad_period = np.array([e is not None for e in pu["error"]], dtype=bool)[pc]
+    reject(bad_period, col("period", "期間"), lambda i: list(pu["error"][pc[i]]))
+    period_of = lambda j: pu["key"][pc[j]]  # noqa: E731
 
     # value: the fast path takes plain numbers; only the rest goes through the Japanese parser
-    value = pd.to_numeric(df["value"], errors="coerce")
-    unit_hint = pd.Series(None, index=df.index, dtype=object)
-    slow = value.isna().to_numpy()
-    if slow.any():
-        parsed = _map_unique(df.loc[slow, "value"], parse_value).set_axis(["value", "unit", "error"], axis=1)
-        value = value.copy()
-        value[slow] = parsed["value"].astype(float)
-        unit_hint[slow] = parsed["unit"]
-        err = pd.Series("", index=df.index)
-        err[slow] = parsed["error"].fillna("")
-        reject(err.ne("").to_numpy(), col("value", "値"), err)
-    bad_value = value.isna().to_numpy()
-    unit_col = df["unit"].str.strip()
-    unit_hint = unit_hint.where(unit_hint.notna(), unit_col.where(unit_col != "", None))
-
-    # checks that need the KPI's definition
-    kl = kpi.map(meta["area_level"]).fillna("")
-    kunit = kpi.map(meta["unit"])
-    fy_min = kpi.map(meta["obs_fy_min"])
-    fy_max = kpi.map(meta["obs_fy_max"])
-    ok = known & ~bad_area & ~bad_period
-    allowed = np.array([lvl in ALLOWED_LEVELS.get(k, ()) for k, lvl in zip(kl, area["area_level"])], dtype=bool)
-    mask = ok & ~allowed
-    if mask.any():
-        msg = ("KPI " + kpi + " の集計単位は" + kl.map(LEVEL_JA).fillna("") + "です。"
-               + area["area_level"].map(LEVEL_JA).fillna("") + "の値は入力できません")
-        reject(mask, col("area", "団体コード"), msg)
-    fy = per["fiscal_year"].astype("Float64")
-    out_of_range = ok & ((fy < fy_min) | (fy > fy_max)).fillna(False).to_numpy()
-    reject(out_of_range, col("period", "期間"),
-           "期間 " + per["period"].fillna("") + " はKPIの対象範囲(" + fy_min.astype("Int64").astype(str) + "〜"
-           + fy_max.astype("Int64").astype(str) + "年度)の外です")
-    future = ~bad_period & (per["period_start"] > today).fillna(False).to_numpy(dtype=bool)
-    reject(future, col("period", "期間"), "期間 " + per["period"].fillna("") + " はまだ始まっていません(未来の期間)")
-    is_pct = kunit.eq("%").fillna(False).to_numpy()
-    vals = value.to_numpy(dtype=float, na_value=np.nan)
-    reject(~bad_value & (vals < 0), col("value", "値"), "負の値は入力できません(件数・割合のKPIです)")
-    reject(known & is_pct & ~bad_value & (vals > 100), col("value", "値"), "割合(%)が100を超えています")
-    hint = unit_hint.fillna("")
-    # A unit is only checked against a KPI that has one.
-    unit_bad = known & np.array([bool(h) and isinstance(u, str) and not _same_unit(h, u) for h, u in zip(hint, kunit)], dtype=bool)
-    reject(unit_bad, col("unit", "単位") if "unit" in head and df["unit"].str.strip().ne("").any() else col("value", "値"),
-           "単位「" + hint + "」がKPIの単位「" + kunit.fillna("(単位なし)") + "」と一致しません")
-
-    # duplicates inside the file (on rows whose key could be read)
-    key_ok = known & ~bad_area & ~bad_period
-    keys = pd.DataFrame({"k": kpi, "a": area["area_code"], "p": per["period"]})[key_ok]
-    dup = keys.duplicated(keep=False)
-    if dup.any():
-        rows_of = df.loc[dup[dup].index].groupby([keys.loc[dup, "k"], keys.loc[dup, "a"], keys.loc[dup, "p"]])["row"].agg(
-            lambda r: "、".join(str(x) for x in r))
-        msg = pd.Series("", index=df.index)
-        for idx in dup[dup].index:
-            msg[idx] = f"同じKPI・団体・期間の行が重複しています(行 {rows_of[(keys.at[idx, 'k'], keys.at[idx, 'a'], keys.at[idx, 'p'])]})"
+    value = _numbers(df["value"])
+    hints: dict[int, str] = {}  # row position → unit written with the value or in the 単位 column
+    slow = np.flatnonzero(np.isnan(value))
+    if len(slow):
+        sc, su = _per_unique(df["value"].iloc[slow], parse_value, ("value", "unit", "error"))
+        value[slow] = su["value"][sc].astype(float)
+        hints.update((int(j), u) for j, u in zip(slow, su["unit"][sc]) if u)
+        err_rows = np.array([e is not None for e in su["error"]], dtype=bool)[sc]
         mask = np.zeros(n, dtype=bool)
-        mask[df.index.get_indexer(dup[dup].index)] = True
-        reject(mask, col("kpi_id", "KPI ID"), msg)
+        mask[slow[err_rows]] = True
+        reject(mask, col("value", "値"), lambda i: list(su["error"][sc[np.searchsorted(slow, i)]]))
+    bad_value = np.isnan(value)
+    typed_units = df["unit"].str.strip()
+    has_unit_column = bool(typed_units.ne("").any())
+    if has_unit_column:
+        for j in np.flatnonzero(typed_units.ne("").to_numpy()):
+            hints.setdefault(int(j), typed_units.iat[j])
+
+    # checks that need the KPI's definition: per (distinct KPI × distinct area level), not per row
+    ok = known & ~bad_area & ~bad_period
+    levels = ["national", "prefecture", "municipality", "ward"]
+    level_u = np.array([levels.index(lv) if lv in levels else 0 for lv in au["level"]], dtype=np.int64)
+    allowed_table = np.array([[lv in ALLOWED_LEVELS.get(kl, ()) for lv in levels] for kl in ku["level"]], dtype=bool)
+    allowed = allowed_table[kc, level_u[ac]] if len(ku["level"]) else np.zeros(n, bool)
+    reject(ok & ~allowed, col("area", "団体コード"), lambda i: [
+        f"KPI {ku['id'][kc[j]]} の集計単位は{LEVEL_JA.get(ku['level'][kc[j]], '')}です。"
+        f"{LEVEL_JA.get(au['level'][ac[j]], '')}の値は入力できません" for j in i])
+    fy = pu["fy"].astype(float)[pc]
+    fy_min, fy_max = ku["fy_min"].astype(float)[kc], ku["fy_max"].astype(float)[kc]
+    with np.errstate(invalid="ignore"):
+        out_of_range = ok & ((fy < fy_min) | (fy > fy_max))
+    reject(out_of_range, col("period", "期間"), lambda i: [
+        f"期間 {period_of(j)} はKPIの対象範囲({int(fy_min[j])}〜{int(fy_max[j])}年度)の外です" for j in i])
+    future_u = np.array([s is not None and s > today for s in pu["start"]], dtype=bool)
+    reject(future_u[pc], col("period", "期間"), lambda i: [f"期間 {period_of(j)} はまだ始まっていません(未来の期間)" for j in i])
+    is_pct = np.array([u == "%" for u in ku["unit"]], dtype=bool)[kc]
+    with np.errstate(invalid="ignore"):
+        reject(~bad_value & (value < 0), col("value", "値"), "負の値は入力できません(件数・割合のKPIです)")
+        reject(known & is_pct & ~bad_value & (value > 100), col("value", "値"), "割合(%)が100を超えています")
+    # A unit is only checked against a KPI that has one.
+    unit_bad = np.zeros(n, dtype=bool)
+    for j, h in hints.items():
+        unit = ku["unit"][kc[j]]
+        unit_bad[j] = bool(known[j] and isinstance(unit, str) and not _same_unit(h, unit))
+    reject(unit_bad, col("unit", "単位") if has_unit_column else col("value", "値"),
+           lambda i: [f"単位「{hints[int(j)]}」がKPIの単位「{ku['unit'][kc[j]]}」と一致しません" for j in i])
+
+    # duplicates inside the file, on the normalised key of rows whose key could be read
+    kid, aid, pid = _ids(ku["id"]), _ids(au["code"]), _ids(pu["key"])
+    n_a, n_p = aid.max(initial=0) + 1, pid.max(initial=0) + 1  # mixed radix: distinct keys never collide
+    key = (kid[kc].astype(np.int64) * n_a + aid[ac]) * n_p + pid[pc]
+    key[~ok] = -1
+    counts = np.bincount(key[ok]) if ok.any() else np.zeros(1, dtype=np.int64)
+    dup = ok & (counts[np.maximum(key, 0)] > 1)
+    if dup.any():
+        rows_of = pd.Series(df["row"].to_numpy()[dup]).groupby(key[dup]).agg(lambda r: "、".join(str(x) for x in r))
+        reject(dup, col("kpi_id", "KPI ID"), lambda i: [f"同じKPI・団体・期間の行が重複しています(行 {rows_of[key[j]]})" for j in i])
 
     # collect
     bad = np.zeros(n, dtype=bool)
+    row_numbers = df["row"].to_numpy()
     errors: list[dict] = []
     for mask, column, message in reasons:
         bad |= mask
         idx = np.flatnonzero(mask)
-        msgs = message.to_numpy()[idx] if isinstance(message, pd.Series) else [message] * len(idx)
-        rows = df["row"].to_numpy()[idx]
-        errors.extend({"sheet": sheet.name, "row": int(r), "column": column, "message": str(m)} for r, m in zip(rows, msgs))
+        msgs = message(idx) if callable(message) else [message] * len(idx)
+        errors.extend({"sheet": sheet.name, "row": int(r), "column": column, "message": str(m)}
+                      for r, m in zip(row_numbers[idx], msgs))
     errors.sort(key=lambda e: (e["row"], e["column"]))
 
     good = ~bad
+    # categorical columns built from the small per-distinct-value arrays: no per-row string work
     valid = pd.DataFrame({
-        "kpi_id": kpi[good].astype(str),
-        "area_code": area.loc[good, "area_code"].astype(str),
-        "area_level": area.loc[good, "area_level"].astype(str),
-        "period": per.loc[good, "period"].astype(str),
-        "fiscal_year": per.loc[good, "fiscal_year"].astype("int64"),
-        "month": per.loc[good, "month"].astype("Int64"),
-        "period_end": per.loc[good, "period_end"],
-        "value": value[good].astype(float),
-        "source": df.loc[good, "source"].str.strip().replace("", None),
-        "note": df.loc[good, "note"].str.strip().replace("", None),
-        "row": df.loc[good, "row"].astype("int64"),
-    }).reset_index(drop=True)
+        "kpi_id": _categorical(ku["id"], kc[good]),
+        "area_code": _categorical(au["code"], ac[good]),
+        "area_level": _categorical(au["level"], ac[good]),
+        "period": _categorical(pu["key"], pc[good]),
+        "fiscal_year": fy[good].astype("int64"),
+        "month": pd.array(pu["month"].astype(float)[pc[good]], dtype="Int64"),
+        "period_end": pu["end"].astype("datetime64[D]")[pc[good]],
+        "value": value[good],
+        "source": _blank_to_none(df["source"], good),
+        "note": _blank_to_none(df["note"], good),
+        "row": row_numbers[good].astype("int64"),
+    })
     if len(valid):
-        ObservationRows.validate(valid, lazy=True)
+        used = lambda codes, values: pd.Series(  # noqa: E731
+            values[np.flatnonzero(np.bincount(codes[good], minlength=len(values)))], dtype=object)
+        ObservationKeys.validate(pd.DataFrame({
+            "kpi_id": used(kc, ku["id"]), "area_code": used(ac, au["code"]), "area_level": used(ac, au["level"]),
+            "period": used(pc, pu["key"])}), lazy=True)
+        ObservationRows.validate(valid[["fiscal_year", "month", "value", "row"]], lazy=True)
     by_row: dict[int, list[str]] = {}
     for e in errors:
         by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['message']}")
