@@ -39,3 +39,15 @@ def test_without_a_warehouse_the_page_says_what_to_do(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "shinchoku build" in at.error[0].value
+
+
+def test_the_demo_label_shows_only_with_synthetic_data(app, built, tmp_path, monkeypatch):
+    from etl.demo import create_demo
+
+    at = app.run()
+    assert not any("デモ（合成データ）" in w.value for w in at.warning)
+    demo = create_demo(built, tmp_path / "demo.duckdb", seed=3)["warehouse"]
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(demo))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("デモ（合成データ）" in w.value for w in at.warning)

@@ -7,6 +7,7 @@ import duckdb
 import streamlit as st
 
 from etl import settings
+from warehouse import queries
 from warehouse.db import WarehouseMissing, connect_readonly, cursor, version
 
 
@@ -26,3 +27,21 @@ def connection() -> duckdb.DuckDBPyConnection:
         st.error("データウェアハウスがまだ作成されていません。`shinchoku build` を実行してください。")
         st.stop()
         raise  # for type checkers: st.stop() does not return
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _has_synthetic(path: str, file_version: tuple[int, int, int]) -> bool:
+    con = cursor(_connection(path, file_version))
+    return queries.has_synthetic(con)
+
+
+def demo_banner() -> None:
+    """The 「デモ（合成データ）」 label, on every page while synthetic values are in the warehouse."""
+    path = settings.warehouse_path()
+    try:
+        synthetic = _has_synthetic(str(path), version(path))
+    except WarehouseMissing:
+        return
+    if synthetic:
+        st.warning("**デモ（合成データ）** — このダッシュボードには合成データが含まれています。"
+                   "実際の実績値ではありません。", icon="⚠️")

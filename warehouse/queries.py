@@ -50,3 +50,8 @@ def warehouse_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """
     m, k, t, s, q = con.execute(sql).fetchone()
     return {"measures": m, "kpis": k, "kpis_with_target": t, "schedule_items": s, "quality_warnings": q}
+
+
+def has_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any synthetic (demo) value is in force; pages then show the 「デモ（合成データ）」 label."""
+    return bool(con.execute("select exists (select 1 from observations where is_synthetic)").fetchone()[0])

@@ -1,0 +1,1 @@
+"""KPI observations: reading and validating submitted files, and writing them as batches."""
