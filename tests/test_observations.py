@@ -225,6 +225,13 @@ def test_resubmitted_values_become_revisions_and_as_of_reproduces_the_past(wh, t
     assert rows(wh, as_of.format("2021-03-01")) == [(10000.0,)]  # known the same day counts
     assert rows(wh, as_of.format("2021-03-20")) == [(12000.0,)]
     assert rows(wh, as_of.format("2021-04-01")) == [(11000.0,)]
+    from warehouse.db import connect_readonly
+    from warehouse.queries import observations_as_of
+
+    con = connect_readonly(wh)
+    assert observations_as_of(con, dt.date(2021, 3, 20), "M37-E1")["value"].tolist() == [12000.0]
+    assert observations_as_of(con, "2021-03-20", "M37-E1")["revision"].tolist() == [2]
+    con.close()
 
 
 def test_a_crash_inside_the_load_leaves_the_warehouse_exactly_as_before(wh, tmp_path, monkeypatch):

@@ -55,3 +55,13 @@ def warehouse_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def has_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any synthetic (demo) value is in force; pages then show the 「デモ（合成データ）」 label."""
     return bool(con.execute("select exists (select 1 from observations where is_synthetic)").fetchone()[0])
+
+
+def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None = None) -> pd.DataFrame:
+    """Every KPI × area × period value as it was known at the end of day `as_of` (JST).
+
+    The same as the SQL macro observations_as_of(d); pass a date (or 'YYYY-MM-DD').
+    """
+    sql = """select * from observations_as_of(?::date) where (? is null or kpi_id = ?)
+             order by kpi_id, area_code, period"""
+    return con.execute(sql, [str(as_of), kpi_id, kpi_id]).df()
