@@ -23,7 +23,7 @@ from etl import kpi_defs, settings
 from etl.areas import area_table
 from etl.errors import QualityIssue, SourceError
 from etl.observations.store import carry_over_history, swapped, writer_lock
-from etl.reference import ministry_table, pillar_table
+from etl.reference import ministry_table, pillar_table, status_tables
 from etl.schemas import validate
 from etl.sources.measures import parse_measures
 from etl.sources.reported import document_observations, load_spec, reference_indicators
@@ -89,6 +89,8 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "schedule_items": schedule.items.drop(columns=["section"]),
         "quality_issues": _issues(issues),
         "areas": area_table().copy(),
+        "statuses": status_tables()[0],
+        "trends": status_tables()[1],
         "document_observations": document_observations(sources, manifest, spec),
     }
     ids = {"measures": "measure_no", "kpis": "kpi_id", "schedule_items": "item_id", "ministries": "name", "areas": "area_code"}

@@ -103,3 +103,11 @@ def resolve_pillar(raw: str) -> str | None:
         if clean == row.name or clean in row.aliases:
             return row.name
     return None
+
+
+@functools.cache
+def status_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(statuses, trends) from statuses.yaml: code, Japanese label, icon (and colour, order)."""
+    data = _load("statuses.yaml")
+    statuses = pd.DataFrame(data["statuses"]).rename(columns={"order": "sort_order"})
+    return statuses[["code", "label", "icon", "color", "sort_order", "judged"]], pd.DataFrame(data["trends"])

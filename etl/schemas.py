@@ -260,7 +260,30 @@ class DocumentObservations(pa.DataFrameModel):
         unique = ["kpi_id", "area_code", "period"]
 
 
+class Statuses(pa.DataFrameModel):
+    code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z_]+$")
+    label: Series[str] = pa.Field(unique=True)
+    icon: Series[str]
+    color: Series[str] = pa.Field(str_matches=r"^#[0-9A-Fa-f]{6}$")
+    sort_order: Series[int] = pa.Field(unique=True)
+    judged: Series[bool]
+
+    class Config:
+        strict = True
+
+
+class Trends(pa.DataFrameModel):
+    code: Series[str] = pa.Field(unique=True)
+    label: Series[str]
+    icon: Series[str]
+
+    class Config:
+        strict = True
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "statuses": Statuses,
+    "trends": Trends,
     "areas": Areas,
     "document_observations": DocumentObservations,
     "ministries": Ministries,

@@ -223,3 +223,19 @@ create table core.document_observations (
     location       varchar not null,
     known_at       timestamp not null      -- publication date of the document
 );
+
+-- Progress statuses with their Japanese labels, icons and colour-blind-safe colours (statuses.yaml).
+create table core.statuses (
+    code       varchar primary key,
+    label      varchar not null,
+    icon       varchar not null,
+    color      varchar not null,
+    sort_order integer not null,
+    judged     boolean not null
+);
+
+create table core.trends (
+    code  varchar primary key,
+    label varchar not null,
+    icon  varchar not null
+);
