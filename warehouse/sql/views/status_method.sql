@@ -66,7 +66,8 @@ create or replace macro linear_class(achievement, elapsed) as
     case
         when achievement is null then null
         when achievement >= 1 then 'achieved'
-        when elapsed is not null and achievement >= elapsed then 'on_track'
+        when elapsed is null or elapsed <= 0 then null  -- no time has passed: nothing to compare
+        when achievement >= elapsed then 'on_track'
         when achievement >= 0 then 'limited'
         else 'deterioration'
     end;
