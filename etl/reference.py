@@ -111,3 +111,10 @@ def status_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     data = _load("statuses.yaml")
     statuses = pd.DataFrame(data["statuses"]).rename(columns={"order": "sort_order"})
     return statuses[["code", "label", "icon", "color", "sort_order", "judged"]], pd.DataFrame(data["trends"])
+
+
+@functools.cache
+def similarity_settings() -> tuple[list[str], float]:
+    """(stop bigrams, threshold) for suggesting schedule items related to a measure."""
+    data = _load("similarity.yaml")
+    return list(data["stop_bigrams"]), float(data["threshold"])

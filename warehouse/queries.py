@@ -5,8 +5,12 @@ bound with ?, never formatted into the SQL text.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pandas as pd
+
+from etl.reference import similarity_settings
 
 
 def pillars(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -65,3 +69,354 @@ def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None
     sql = """select * from observations_as_of(?::date) where (? is null or kpi_id = ?)
              order by kpi_id, area_code, period"""
     return con.execute(sql, [str(as_of), kpi_id, kpi_id]).df()
+
+
+# ---------------------------------------------------------------- dates and labels
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The report date a page opens with: the day the latest value became known (today if none)."""
+    row = con.execute("select max(known_at)::date from observations_history").fetchone()
+    return row[0] or dt.date.today()
+
+
+def statuses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select code, label, icon, color, sort_order, judged from statuses order by sort_order").df()
+
+
+# ---------------------------------------------------------------- overview
+
+
+def status_counts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """National KPI statuses counted per kind (進捗/効果), every status present (zero counts included)."""
+    sql = """
+        with ks as (select kind, status from kpi_status_as_of(?) where area_code = '000000'
+                    and kind in ('progress', 'effect'))
+        select k.kind, s.code as status, s.label, s.icon, s.color, s.sort_order, count(ks.status) as kpis
+        from statuses s cross join (values ('progress'), ('effect')) k(kind)
+        left join ks on ks.status = s.code and ks.kind = k.kind
+        where s.code <> 'not_adopted'
+        group by all order by k.kind desc, s.sort_order
+    """
+    return con.execute(sql, [as_of]).df()
+
+
+def measure_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date, pillar: str | None = None,
+                   ministry: str | None = None) -> pd.DataFrame:
+    """One row per measure: its 進捗 and 効果 status (codes, labels, ranks) and pillar."""
+    sql = """
+        select ms.measure_no, ms.title, coalesce(ms.pillar, '(柱なし)') as pillar, p.short_name as pillar_short,
+               ms.lead_ministries, ms.progress_status, ms.progress_label, ms.progress_icon,
+               ms.effect_status, ms.effect_label, ms.effect_icon, sp.sort_order as progress_rank,
+               se.sort_order as effect_rank, ms.includes_synthetic
+        from measure_status_as_of(?) ms
+        left join pillars p on p.name = ms.pillar
+        join statuses sp on sp.code = ms.progress_status
+        join statuses se on se.code = ms.effect_status
+        where (? is null or ms.pillar = ?) and (? is null or list_contains(ms.ministries, ?))
+        order by ms.measure_no
+    """
+    return con.execute(sql, [as_of, pillar, pillar, ministry, ministry]).df()
+
+
+# ---------------------------------------------------------------- KPI tables
+
+
+def kpi_table(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_nos: list[int]) -> pd.DataFrame:
+    """National status of the KPIs of some measures, with their national series (for sparklines)."""
+    sql = """
+        with series as (
+            select kpi_id, list(value order by period_end) as series
+            from observations_as_of(?) where area_code = '000000' and period_end <= ?::date
+            group by kpi_id
+        ),
+        aggregated as (  -- KPIs counted per area: the national series is the sum over areas
+            select o.kpi_id, list(v order by pe) as series from (
+                select o.kpi_id, o.period_end as pe, sum(o.value) as v
+                from observations_as_of(?) o join kpis k using (kpi_id)
+                where o.area_level = k.area_level and k.area_level <> 'national' and o.period_end <= ?::date
+                group by o.kpi_id, o.period_end) o
+            group by o.kpi_id
+        )
+        select ks.measure_no, ks.kpi_id, ks.kind, ks.name, ks.unit, ks.base_value, ks.latest_period, ks.latest_value,
+               ks.target_value, ks.target_fy, ks.achievement_ratio, ks.growth_ratio, ks.status, ks.status_label,
+               ks.status_icon, ks.status_reason, ks.includes_synthetic,
+               coalesce(a.series, s.series) as series
+        from kpi_status_as_of(?) ks
+        left join series s using (kpi_id)
+        left join aggregated a using (kpi_id)
+        where ks.area_code = '000000' and ks.kind in ('progress', 'effect', 'reference') and list_contains(?, ks.measure_no)
+        order by ks.measure_no, ks.kind desc, ks.kpi_id
+    """
+    return con.execute(sql, [as_of, as_of, as_of, as_of, as_of, measure_nos]).df()
+
+
+def measures_of(con: duckdb.DuckDBPyConnection, ministry: str | None = None, lead_only: bool = False,
+                pillar: str | None = None) -> list[int]:
+    sql = """select measure_no from measures
+             where (? is null or list_contains(case when ? then lead_ministries else ministries end, ?))
+               and (? is null or pillar = ?) order by measure_no"""
+    return [r[0] for r in con.execute(sql, [ministry, lead_only, ministry, pillar, pillar]).fetchall()]
+
+
+def ministry_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date, role: str) -> pd.DataFrame:
+    """KPI status counts per ministry (no groups), for the comparison bar."""
+    sql = """
+        select ms.ministry, ms.kind, ms.status, ms.status_label, s.color, s.sort_order, ms.kpis
+        from ministry_status_as_of(?) ms
+        join ministries m on m.name = ms.ministry and not m.is_group
+        join statuses s on s.code = ms.status
+        where ms.role = ?
+        order by m.sort_order, ms.kind desc, s.sort_order
+    """
+    return con.execute(sql, [as_of, role]).df()
+
+
+def pillar_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    sql = """
+        select ps.pillar, coalesce(p.short_name, ps.pillar) as pillar_short, ps.kind, ps.status, ps.status_label,
+               s.color, s.sort_order, ps.kpis, coalesce(p.sort_order, 99) as pillar_order
+        from pillar_status_as_of(?) ps
+        left join pillars p on p.name = ps.pillar
+        join statuses s on s.code = ps.status
+        order by pillar_order, ps.kind desc, s.sort_order
+    """
+    return con.execute(sql, [as_of]).df()
+
+
+def pillar_ministry_matrix(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Measures per pillar × lead ministry."""
+    sql = """
+        select coalesce(p.short_name, '(柱なし)') as pillar, mm.ministry, count(*) as measures,
+               coalesce(p.sort_order, 99) as pillar_order, mi.sort_order as ministry_order
+        from measure_ministries mm
+        join measures m using (measure_no)
+        left join pillars p on p.name = m.pillar
+        join ministries mi on mi.name = mm.ministry
+        where mm.is_lead
+        group by all order by pillar_order, ministry_order
+    """
+    return con.execute(sql).df()
+
+
+# ---------------------------------------------------------------- municipalities
+
+
+def municipal_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """KPIs reported per municipality or prefecture that have data."""
+    sql = """select k.kpi_id, k.name, k.area_level, k.target_value, k.unit from kpis k
+             where k.area_level in ('municipality', 'prefecture')
+               and exists (select 1 from observations o where o.kpi_id = k.kpi_id and o.area_level = k.area_level)
+             order by k.kpi_id"""
+    return con.execute(sql).df()
+
+
+def prefecture_adoption(con: duckdb.DuckDBPyConnection, kpi_id: str, as_of: dt.date) -> pd.DataFrame:
+    """Per prefecture: areas reporting, adopting (latest value > 0) and the adoption rate."""
+    sql = """
+        with latest as (
+            select area_code, arg_max(value, period_end) as value
+            from observations_as_of(?) o join kpis k using (kpi_id)
+            where kpi_id = ? and o.area_level = k.area_level and period_end <= ?::date
+            group by area_code
+        ),
+        base as (
+            select a.prefecture_code, a.area_code from areas a join kpis k on k.kpi_id = ? and a.level = k.area_level
+        )
+        select p.prefecture_code, p.name as prefecture, count(b.area_code) as areas,
+               count(l.area_code) as reporting, count(l.area_code) filter (where l.value > 0) as adopted,
+               count(l.area_code) filter (where l.value > 0) / nullif(count(b.area_code), 0) as rate
+        from areas p
+        join base b on b.prefecture_code = p.prefecture_code
+        left join latest l on l.area_code = b.area_code
+        where p.level = 'prefecture'
+        group by p.prefecture_code, p.name order by p.prefecture_code
+    """
+    return con.execute(sql, [as_of, kpi_id, as_of, kpi_id]).df()
+
+
+def municipality_ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, prefecture_code: str | None,
+                         search: str | None) -> pd.DataFrame:
+    """Municipalities by the number of municipality-level KPIs they have adopted."""
+    sql = """
+        with latest as (
+            select o.area_code, o.kpi_id, arg_max(o.value, o.period_end) as value
+            from observations_as_of(?) o join kpis k using (kpi_id)
+            where k.area_level = 'municipality' and o.area_level = 'municipality' and o.period_end <= ?::date
+            group by o.area_code, o.kpi_id
+        )
+        select a.area_code, a.name, a.prefecture, a.kind,
+               count(l.kpi_id) filter (where l.value > 0) as adopted_kpis, count(l.kpi_id) as reported_kpis
+        from areas a left join latest l using (area_code)
+        where a.level = 'municipality' and (? is null or a.prefecture_code = ?)
+          and (? is null or a.name like '%' || ? || '%' or a.name_kana like '%' || ? || '%')
+        group by all order by adopted_kpis desc, a.area_code
+    """
+    s = search or None
+    return con.execute(sql, [as_of, as_of, prefecture_code, prefecture_code, s, s, s]).df()
+
+
+def prefectures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select prefecture_code, name from areas where level = 'prefecture' order by 1").df()
+
+
+def municipalities(con: duckdb.DuckDBPyConnection, prefecture_code: str) -> pd.DataFrame:
+    sql = "select area_code, name from areas where level = 'municipality' and prefecture_code = ? order by area_code"
+    return con.execute(sql, [prefecture_code]).df()
+
+
+def municipality_profile(con: duckdb.DuckDBPyConnection, area_code: str, as_of: dt.date) -> pd.DataFrame:
+    """Each municipality-level KPI: adopted by this municipality (since when), and the prefecture and national rates."""
+    sql = """
+        with k as (select kpi_id, name, measure_no from kpis where area_level = 'municipality'),
+        obs as (
+            select o.kpi_id, o.area_code, o.period, o.period_end, o.value
+            from observations_as_of(?) o join k using (kpi_id)
+            where o.area_level = 'municipality' and o.period_end <= ?::date
+        ),
+        mine as (
+            select kpi_id, arg_max(value, period_end) as latest,
+                   min(period) filter (where value > 0) as since
+            from obs where area_code = ? group by kpi_id
+        ),
+        latest as (select kpi_id, area_code, arg_max(value, period_end) as value from obs group by all),
+        pref as (
+            select l.kpi_id, avg((l.value > 0)::int) as pref_rate
+            from latest l join areas a using (area_code)
+            where a.prefecture_code = (select prefecture_code from areas where area_code = ?) group by l.kpi_id
+        ),
+        nation as (select kpi_id, avg((value > 0)::int) as national_rate from latest group by kpi_id)
+        select k.kpi_id, k.name, k.measure_no, mine.latest > 0 as adopted, mine.since, pref.pref_rate, nation.national_rate
+        from k join nation using (kpi_id)
+        left join mine using (kpi_id) left join pref using (kpi_id)
+        order by k.kpi_id
+    """
+    return con.execute(sql, [as_of, as_of, area_code, area_code]).df()
+
+
+def municipality_points(con: duckdb.DuckDBPyConnection, kpi_id: str, as_of: dt.date) -> pd.DataFrame:
+    """Every municipality with its coordinates and whether it has adopted (for the dot map)."""
+    sql = """
+        with latest as (
+            select area_code, arg_max(value, period_end) as value from observations_as_of(?)
+            where kpi_id = ? and area_level = 'municipality' and period_end <= ?::date group by area_code)
+        select a.area_code, a.name, a.prefecture, a.lat, a.lon,
+               case when l.value > 0 then '実施済' when l.value is not null then '未実施' else 'データなし' end as state
+        from areas a left join latest l using (area_code) where a.level = 'municipality'
+    """
+    return con.execute(sql, [as_of, kpi_id, as_of]).df()
+
+
+# ---------------------------------------------------------------- measure detail
+
+
+def measure(con: duckdb.DuckDBPyConnection, measure_no: int) -> dict | None:
+    df = con.execute("select * from measures where measure_no = ?", [measure_no]).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def measure_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select measure_no, title from measures order by measure_no").df()
+
+
+def kpi_series(con: duckdb.DuckDBPyConnection, kpi_id: str, as_of: dt.date) -> pd.DataFrame:
+    """The national series of a KPI as known at as_of (summed over areas for KPIs reported per area)."""
+    sql = """
+        with k as (select * from kpis where kpi_id = ?),
+        per_area as (
+            select o.period, o.period_end, sum(o.value) as value, bool_or(o.is_synthetic) as is_synthetic,
+                   'aggregated' as origin, null as quote, null as location, null as source
+            from observations_as_of(?) o join k using (kpi_id)
+            where o.area_level = k.area_level and k.area_level <> 'national' and o.period_end <= ?::date
+            group by o.period, o.period_end
+        ),
+        national as (
+            select o.period, o.period_end, o.value, o.is_synthetic, o.origin, o.quote, o.location, o.source
+            from observations_as_of(?) o
+            where o.kpi_id = ? and o.area_code = '000000' and o.period_end <= ?::date
+              and o.period not in (select period from per_area)
+        )
+        select * from per_area union all select * from national order by period_end
+    """
+    return con.execute(sql, [kpi_id, as_of, as_of, as_of, kpi_id, as_of]).df()
+
+
+def related_schedule_items(con: duckdb.DuckDBPyConnection, measure_no: int, limit: int = 5) -> pd.DataFrame:
+    """工程表 items whose title is most like the measure's title (Jaccard of character bigrams).
+
+    The sources link no item to a measure: this is a suggestion, and the page says so. Bigrams that
+    are too common (data/reference/similarity.yaml) are left out.
+    """
+    stop, threshold = similarity_settings()
+    sql = """
+        with m as (select title from measures where measure_no = ?),
+        grams as (
+            select i.item_id, i.section, i.title, i.ministries, i.start_fy, i.end_fy, i.phase,
+                   list_filter(list_distinct(list_transform(range(length(i.title) - 1), lambda x: substr(i.title, x + 1, 2))),
+                               lambda g: not list_contains(?::varchar[], g)) as g,
+                   (select list_filter(list_distinct(list_transform(range(length(m.title) - 1), lambda x: substr(m.title, x + 1, 2))),
+                                       lambda g: not list_contains(?::varchar[], g)) from m) as mg
+            from schedule_items i
+        ),
+        scored as (
+            select *, len(list_intersect(g, mg)) / greatest(len(list_distinct(list_concat(g, mg))), 1)::double as similarity
+            from grams
+        )
+        select item_id, section, title, ministries, start_fy, end_fy, phase, similarity
+        from scored where similarity >= ? order by similarity desc, item_id limit ?
+    """
+    return con.execute(sql, [measure_no, stop, stop, threshold, limit]).df()
+
+
+# ---------------------------------------------------------------- schedule
+
+
+def schedule(con: duckdb.DuckDBPyConnection, ministry: str | None = None) -> pd.DataFrame:
+    sql = """select item_id, section_no, section, title, ministries, start_fy, end_fy, phase
+             from schedule_items where (? is null or list_contains(ministries, ?)) order by item_id"""
+    return con.execute(sql, [ministry, ministry]).df()
+
+
+def schedule_ministries(con: duckdb.DuckDBPyConnection) -> list[str]:
+    sql = """select distinct m from schedule_items, unnest(ministries) as t(m)
+             join ministries mi on mi.name = m order by all"""
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
+# ---------------------------------------------------------------- data quality
+
+
+def quality_issues(con: duckdb.DuckDBPyConnection, severity: str | None = None) -> pd.DataFrame:
+    sql = """select source, location, kind, severity, entity_id, message from quality_issues
+             where (? is null or severity = ?) order by issue_id"""
+    return con.execute(sql, [severity, severity]).df()
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, limit: int = 500) -> pd.DataFrame:
+    return con.execute("select * from obs_quarantine order by batch_id desc, row_number limit ?", [limit]).df()
+
+
+def batches(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    sql = """select batch_id, file_name, loaded_at, loaded_by, mode, rows_total, rows_loaded, rows_rejected, is_synthetic
+             from obs_batches order by batch_id desc limit ?"""
+    return con.execute(sql, [limit]).df()
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per KPI with data: areas, periods and values in force, first and last period."""
+    sql = """
+        select o.kpi_id, k.name, k.area_level, count(distinct o.area_code) as areas, count(distinct o.period) as periods,
+               count(*) as values, min(o.period) as first_period, max(o.period) as last_period,
+               bool_or(o.is_synthetic) as synthetic
+        from observations o join kpis k using (kpi_id) group by all order by o.kpi_id
+    """
+    return con.execute(sql).df()
+
+
+def coverage_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    sql = """select (select count(*) from kpis where kind in ('progress', 'effect')),
+                    (select count(distinct kpi_id) from observations o join kpis k using (kpi_id)
+                     where k.kind in ('progress', 'effect')),
+                    (select count(*) from kpis where kind in ('progress', 'effect') and has_target)"""
+    total, with_data, with_target = con.execute(sql).fetchone()
+    return {"kpis": total, "with_data": with_data, "with_target": with_target}
