@@ -1,6 +1,7 @@
 """Text helpers for PDF-extracted Japanese: HTML fragments, widths, 和暦 years, numbers."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
@@ -123,6 +124,19 @@ def year_to_wareki(year: int, fiscal: bool = True) -> str:
     assert best is not None, year
     n = year - best[1] + 1
     return f"{best[0]}{'元' if n == 1 else n}{'年度' if fiscal else '年'}"
+
+
+@functools.cache
+def _era_starts() -> list[tuple[dt.date, str]]:
+    data = yaml.safe_load((settings.REFERENCE_DIR / "eras.yaml").read_text(encoding="utf-8"))
+    return sorted(((e["start"], e["name"]) for e in data["eras"]), reverse=True)
+
+
+def date_to_wareki(d: dt.date) -> str:
+    """'令和3年3月31日' for 2021-03-31; '平成31年4月30日' for 2019-04-30 (the era changes on its start day)."""
+    start, name = next((s, n) for s, n in _era_starts() if s <= d)
+    n = d.year - start.year + 1
+    return f"{name}{'元' if n == 1 else n}年{d.month}月{d.day}日"
 
 
 def fy_label(year: int | None) -> str:

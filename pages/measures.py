@@ -1,26 +1,17 @@
 """施策一覧: every measure of the plan, filterable by pillar, ministry and title."""
 import streamlit as st
 
-from ui import labels, state
+from ui import filters, labels, page, state
 from warehouse import queries
 
-st.title("施策一覧")
-st.caption("官民データ活用推進計画「市町村の施策に関する国の施策一覧」(令和元年) の82施策")
-
-con = state.connection()
+page.start("施策一覧", "官民データ活用推進計画「市町村の施策に関する国の施策一覧」(令和元年) の82施策")
 c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
-pillar = c1.selectbox("柱", ["(すべて)", *queries.pillars(con)], key="pillar")
-ministry = c2.selectbox("府省庁", ["(すべて)", *queries.ministries(con)], key="ministry")
-lead_only = c3.toggle("主担当(◎)のみ", key="lead_only")
+pillar = filters.select("柱", "pillar", state.query(queries.pillars), container=c1)
+ministry = filters.select("府省庁", "ministry", state.query(queries.ministries), container=c2)
+lead_only = filters.toggle("主担当(◎)のみ", "lead_only", container=c3)
 search = c4.text_input("施策名で検索", key="search")
 
-df = queries.measure_list(
-    con,
-    pillar=None if pillar == "(すべて)" else pillar,
-    ministry=None if ministry == "(すべて)" else ministry,
-    lead_only=lead_only,
-    search=search,
-)
+df = state.query(queries.measure_list, pillar, ministry, lead_only, search)
 view = df.assign(
     lead_ministries=df["lead_ministries"].map(labels.join),
     ministries=df["ministries"].map(labels.join),
@@ -30,7 +21,7 @@ view = df.assign(
 st.dataframe(
     view,
     hide_index=True,
-    width="stretch",
+    key="measures",
     column_config={
         "measure_no": st.column_config.NumberColumn("No", format="%d"),
         "national_measure_no": "国の施策番号",
@@ -45,7 +36,8 @@ st.dataframe(
         "needs_review": "データ品質",
     },
 )
-counts = queries.warehouse_counts(con)
+page.download(view, "measures")
+counts = state.query(queries.warehouse_counts)
 st.caption(
     f"{len(df)} / {counts['measures']} 施策 ・ KPI {counts['kpis']} 件(うち目標値あり {counts['kpis_with_target']} 件)"
     f" ・ 工程 {counts['schedule_items']} 件 ・ データ品質の警告 {counts['quality_warnings']} 件"

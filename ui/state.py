@@ -45,3 +45,19 @@ def demo_banner() -> None:
     if synthetic:
         st.warning("**デモ（合成データ）** — このダッシュボードには合成データが含まれています。"
                    "実際の実績値ではありません。", icon="⚠️")
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached(name: str, path: str, file_version: tuple[int, int, int], args: tuple):
+    return getattr(queries, name)(cursor(_connection(path, file_version)), *args)
+
+
+def query(fn, *args):
+    """Run a function of warehouse.queries through the cache, keyed on the warehouse version."""
+    path = settings.warehouse_path()
+    try:
+        return _cached(fn.__name__, str(path), version(path), args)
+    except WarehouseMissing:
+        st.error("データウェアハウスがまだ作成されていません。`shinchoku build` を実行してください。")
+        st.stop()
+        raise

@@ -148,7 +148,7 @@ def kpi_table(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_nos: list[
         where ks.area_code = '000000' and ks.kind in ('progress', 'effect', 'reference') and list_contains(?, ks.measure_no)
         order by ks.measure_no, ks.kind desc, ks.kpi_id
     """
-    return con.execute(sql, [as_of, as_of, as_of, as_of, as_of, measure_nos]).df()
+    return con.execute(sql, [as_of, as_of, as_of, as_of, as_of, list(measure_nos)]).df()
 
 
 def measures_of(con: duckdb.DuckDBPyConnection, ministry: str | None = None, lead_only: bool = False,
@@ -317,6 +317,15 @@ def measure(con: duckdb.DuckDBPyConnection, measure_no: int) -> dict | None:
 
 def measure_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("select measure_no, title from measures order by measure_no").df()
+
+
+def measure_kpi_detail(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_no: int) -> pd.DataFrame:
+    """The national status rows of a measure's KPIs, with the dates the time-series chart needs."""
+    sql = """select kpi_id, kind, name, unit, base_value, base_date as base_end, latest_value, latest_date as latest_end,
+                    target_value, target_date, status, status_label, status_icon, status_reason
+             from kpi_status_as_of(?) where area_code = '000000' and measure_no = ?
+             order by case kind when 'progress' then 0 when 'effect' then 1 else 2 end, kpi_id"""
+    return con.execute(sql, [as_of, measure_no]).df()
 
 
 def kpi_series(con: duckdb.DuckDBPyConnection, kpi_id: str, as_of: dt.date) -> pd.DataFrame:

@@ -109,8 +109,8 @@ final as (
     select
         j.kpi_id, j.measure_no, j.section_no, j.kind, j.name, j.unit, j.area_code, j.area_level,
         cast(as_of as date) as as_of,
-        j.base_fy_used as base_fy, j.base_period, j.y0 as base_value,
-        j.latest_fy, j.latest_period, j.latest_value,
+        j.base_fy_used as base_fy, j.base_period, j.t0 as base_date, j.y0 as base_value,
+        j.latest_fy, j.latest_period, j.latest_end as latest_date, j.latest_value,
         j.target as target_value, j.target_fy, j.target_date, j.direction,
         case when j.target is not null and j.target <> j.y0 then (j.latest_value - j.y0) / (j.target - j.y0) end
             as achievement_ratio,

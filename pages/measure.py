@@ -1,0 +1,53 @@
+"""施策詳細: everything the 施策一覧 says about one measure, its KPIs over time, sources and schedule items."""
+import pandas as pd
+import streamlit as st
+
+from ui import charts, filters, labels, page, state
+from warehouse import queries
+
+as_of = page.start("施策詳細")
+options = state.query(queries.measure_options)
+titles = dict(zip(options["measure_no"].astype(str), options["title"]))
+no = filters.select("施策", "measure", list(titles), format_func=lambda n: f"No {n} {titles[n]}", all_label=None)
+m = state.query(queries.measure, int(no))
+
+st.header(f"No {m['measure_no']} {m['title']}")
+c1, c2, c3 = st.columns(3)
+c1.markdown(f"**柱**: {m['pillar'] or '(記載なし)'}  \n**国の施策番号**: {m['national_measure_no'] or '(記載なし)'}")
+c2.markdown(f"**主担当**: {labels.join(m['lead_ministries'])}  \n**府省庁**: {labels.join(m['ministries'])}")
+c3.markdown(f"**計画掲載時期**: {m['plan_listing'] or '—'}  \n**予算事業**: {labels.join(m['budget_items']) or '—'}")
+effects = [n for n, col in (("行政の効率化・コスト削減", "effect_efficiency"), ("地域社会・経済の活性化", "effect_economy"),
+                            ("住民生活の利便性・質の向上", "effect_convenience"), ("住民生活の安全・安心の確保", "effect_safety")) if m[col]]
+st.markdown(f"**期待される効果**: {'、'.join(effects) or '(記載なし)'}")
+with st.expander("課題・取組概要", expanded=True):
+    st.markdown("\n".join(f"- {i}" for i in m["overview_items"]) if len(m["overview_items"]) else m["overview"] or "—")
+with st.expander("市町村等への支援策"):
+    st.markdown(m["support"] or "—")
+for url in m["reference_urls"]:
+    st.link_button(f"参考URL: {url[:60]}", url)
+
+st.subheader("KPI")
+detail = state.query(queries.measure_kpi_detail, as_of, int(no))
+for k in detail.to_dict("records"):
+    series = state.query(queries.kpi_series, k["kpi_id"], as_of)
+    st.markdown(f"**{labels.KIND_JA.get(k['kind'], '')} {k['kpi_id']}** {k['name']} — "
+                f"{labels.status(k['status_icon'], k['status_label'])}:{k['status_reason']}")
+    st.plotly_chart(charts.kpi_timeseries(series, k, as_of), key=f"ts_{k['kpi_id']}")
+    quotes = series[series["origin"] == "document"] if not series.empty else series
+    for q in quotes.itertuples():
+        st.caption(f"出典: {q.source} 「{q.quote}」({q.location})")
+    if not series.empty:
+        with st.expander(f"{k['kpi_id']} の値"):
+            st.dataframe(series[["period", "value", "origin", "source"]], hide_index=True)
+            page.download(series, f"series_{k['kpi_id']}_{as_of}")
+
+st.subheader("関連する可能性のある工程(工程表)")
+st.caption("施策一覧と工程表の間に対応関係の記載はないため、名称の類似度(文字の2-gram)で候補を示しています。")
+related = state.query(queries.related_schedule_items, int(no))
+if related.empty:
+    st.write("類似する工程は見つかりませんでした。")
+else:
+    st.dataframe(related.assign(ministries=related["ministries"].map(labels.join),
+                                期間=related["start_fy"].astype(str) + "〜" + related["end_fy"].astype(str) + "年度")
+                 [["item_id", "section", "title", "ministries", "期間", "phase", "similarity"]],
+                 hide_index=True, key="related")

@@ -1,0 +1,37 @@
+"""概要: KPIs by status, 進捗 and 効果 side by side, and the 進捗 × 効果 matrix of measures."""
+import streamlit as st
+
+from ui import charts, filters, labels, page, state
+from warehouse import queries
+
+as_of = page.start("概要", "国の施策(82施策)のKPIが順調か、施策が効果を上げているか")
+
+counts = state.query(queries.status_counts, as_of)
+left, right = st.columns(2)
+for col, kind in ((left, "progress"), (right, "effect")):
+    d = counts[counts["kind"] == kind]
+    judged = d[d["status"].isin(["achieved", "on_track"])]["kpis"].sum()
+    col.metric(f"{labels.KIND_JA[kind]}KPI: 達成・順調", f"{judged} / {d['kpis'].sum()}")
+st.plotly_chart(charts.status_bars(counts), key="status_bars")
+with st.expander("表とダウンロード"):
+    table = counts.assign(種別=counts["kind"].map(labels.KIND_JA), 状況=counts["icon"] + " " + counts["label"])
+    st.dataframe(table[["種別", "状況", "kpis"]].rename(columns={"kpis": "KPI数"}), hide_index=True)
+    page.download(table[["種別", "状況", "kpis"]], f"status_counts_{as_of}")
+
+st.subheader("進捗 × 効果")
+matrix = state.query(queries.measure_matrix, as_of, filters.get("pillar"), filters.get("ministry"))
+event = st.plotly_chart(charts.progress_effect_matrix(matrix, state.query(queries.statuses)), key="matrix",
+                        on_select="rerun", selection_mode="points")
+picked = [p["customdata"][0] for p in (event.selection.points if event and event.selection else []) if p.get("customdata")]
+table = matrix.assign(進捗=matrix["progress_icon"] + " " + matrix["progress_label"],
+                      効果=matrix["effect_icon"] + " " + matrix["effect_label"],
+                      主担当=matrix["lead_ministries"].map(labels.join))
+st.dataframe(table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]].rename(
+    columns={"measure_no": "No", "title": "施策名", "pillar": "柱"}), hide_index=True, key="matrix_table")
+page.download(table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]], f"progress_effect_{as_of}")
+choice = st.selectbox("施策の詳細を開く", [None, *matrix["measure_no"].tolist()], key="open_measure",
+                      format_func=lambda n: "(選択)" if n is None else f"No {n} {matrix.set_index('measure_no').at[n, 'title']}")
+target = picked[0] if picked else choice
+if target is not None:
+    filters.put("measure", int(target))
+    st.switch_page("pages/measure.py")

@@ -1,0 +1,31 @@
+"""データ品質: what the parsers could not read with confidence, quarantined rows, coverage and loads."""
+import streamlit as st
+
+from ui import page, state
+from warehouse import queries
+
+page.start("データ品質", "読み取りの不確かな箇所、隔離された行、データの充足状況、読込履歴")
+summary = state.query(queries.coverage_summary)
+c1, c2, c3 = st.columns(3)
+c1.metric("施策KPI", summary["kpis"])
+c2.metric("目標値のあるKPI", summary["with_target"])
+c3.metric("実績値のあるKPI", summary["with_data"])
+
+st.subheader("抽出時の品質課題")
+severity = st.radio("重要度", ["warning", "info"], horizontal=True, key="severity",
+                    format_func={"warning": "要確認(warning)", "info": "処理済みの記録(info)"}.get)
+issues = state.query(queries.quality_issues, severity)
+st.dataframe(issues, hide_index=True, key="issues")
+page.download(issues, f"quality_issues_{severity}")
+
+st.subheader("隔離された行(--accept-valid で読み込まれなかった行)")
+q = state.query(queries.quarantine)
+st.dataframe(q, hide_index=True, key="quarantine") if not q.empty else st.write("ありません。")
+
+st.subheader("データの充足状況(KPI × 団体 × 期間)")
+cov = state.query(queries.coverage)
+st.dataframe(cov, hide_index=True, key="coverage")
+page.download(cov, "coverage")
+
+st.subheader("最近の読込")
+st.dataframe(state.query(queries.batches), hide_index=True, key="batches")

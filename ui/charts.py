@@ -1,0 +1,176 @@
+"""Chart builders: pure functions from query frames to Plotly figures (tested without a browser).
+
+Status colours come from the statuses table (Okabe–Ito, colour-blind safe); every chart also
+writes the status label or icon on the marks, so colour is never the only signal.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+FONT = dict(family="Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif")
+KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考"}
+
+
+def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, legend_title_text="", **kw)
+    return fig
+
+
+def status_bars(counts: pd.DataFrame) -> go.Figure:
+    """KPIs by status, 進捗 and 効果 side by side (one bar group per status)."""
+    fig = go.Figure()
+    for kind, pattern in (("progress", ""), ("effect", "/")):
+        d = counts[counts["kind"] == kind]
+        fig.add_bar(x=[f"{i} {l}" for i, l in zip(d["icon"], d["label"])], y=d["kpis"], name=KIND_JA[kind],
+                    marker=dict(color=d["color"].tolist(), pattern_shape=pattern, line=dict(color="#333", width=1)),
+                    text=d["kpis"], textposition="outside")
+    fig.update_layout(barmode="group", yaxis_title="KPI数")
+    return _layout(fig, title="KPIの状況(全国): 進捗と効果")
+
+
+def progress_effect_matrix(matrix: pd.DataFrame, statuses: pd.DataFrame) -> go.Figure:
+    """One point per measure: x = its progress status, y = its effect status, coloured by pillar."""
+    order = statuses[statuses["code"] != "not_adopted"].sort_values("sort_order")
+    labels = [f"{i} {l}" for i, l in zip(order["icon"], order["label"])]
+    pos = {c: k for k, c in enumerate(order["code"])}
+    rng = np.random.default_rng(0)  # a fixed jitter so that measures with the same statuses do not overlap
+    fig = go.Figure()
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999"]
+    for k, (pillar, d) in enumerate(matrix.groupby("pillar", sort=False)):
+        x = d["progress_status"].map(pos) + rng.uniform(-0.28, 0.28, len(d))
+        y = d["effect_status"].map(pos) + rng.uniform(-0.28, 0.28, len(d))
+        fig.add_scatter(
+            x=x, y=y, mode="markers+text", name=d["pillar_short"].iloc[0] or pillar, text=d["measure_no"].astype(str),
+            textposition="middle right", textfont=dict(size=9),
+            marker=dict(size=11, color=palette[k % len(palette)], symbol=k % 8, line=dict(color="#fff", width=1)),
+            customdata=np.stack([d["measure_no"], d["title"], d["progress_label"], d["effect_label"]], axis=1),
+            hovertemplate="No %{customdata[0]} %{customdata[1]}<br>進捗: %{customdata[2]}<br>効果: %{customdata[3]}<extra></extra>",
+        )
+    axis = dict(tickmode="array", tickvals=list(range(len(labels))), ticktext=labels, range=[-0.6, len(labels) - 0.4],
+                zeroline=False, showgrid=True)
+    fig.update_layout(xaxis=dict(title="進捗KPIの状況", **axis), yaxis=dict(title="効果KPIの状況", **axis))
+    # the two quadrants staff look for first
+    fig.add_annotation(x=0.5, y=3.5, text="実施は順調だが効果が出ていない", showarrow=False, font=dict(size=10, color="#555"))
+    fig.add_annotation(x=3.5, y=0.5, text="効果はあるが実施が遅れている", showarrow=False, font=dict(size=10, color="#555"))
+    return _layout(fig, height=560, title="進捗 × 効果(施策ごと、色と形は柱)")
+
+
+def stacked_status(df: pd.DataFrame, category: str, title: str) -> go.Figure:
+    """KPI status counts stacked per category (ministry or pillar), progress and effect as two panels."""
+    fig = go.Figure()
+    for kind in ("progress", "effect"):
+        d = df[df["kind"] == kind]
+        for (status, label, color), g in d.groupby(["status", "status_label", "color"], sort=False):
+            fig.add_bar(y=g[category] + f" [{KIND_JA[kind]}]", x=g["kpis"], name=label, orientation="h",
+                        marker_color=color, text=label, textposition="inside", insidetextanchor="middle",
+                        legendgroup=label, showlegend=kind == "progress", hovertemplate=f"%{{y}} {label}: %{{x}}<extra></extra>")
+    fig.update_layout(barmode="stack", xaxis_title="KPI数", yaxis=dict(autorange="reversed", type="category"))
+    return _layout(fig, height=max(360, 22 * df[category].nunique() * 2 + 80), title=title)
+
+
+def heatmap(df: pd.DataFrame, rows: str, cols: str, value: str, title: str) -> go.Figure:
+    pivot = df.pivot_table(index=rows, columns=cols, values=value, aggfunc="sum", fill_value=0, sort=False)
+    fig = go.Figure(go.Heatmap(z=pivot.values, x=list(pivot.columns), y=list(pivot.index), colorscale="Cividis",
+                               text=pivot.values, texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z}<extra></extra>"))
+    fig.update_layout(xaxis=dict(type="category"), yaxis=dict(type="category", autorange="reversed"))
+    return _layout(fig, height=max(300, 28 * len(pivot) + 120), title=title)
+
+
+def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure:
+    """Observed values, the target, the path needed from the base to the target, and the projection."""
+    fig = go.Figure()
+    if not series.empty:
+        real = series[~series["is_synthetic"].astype(bool)]
+        synth = series[series["is_synthetic"].astype(bool)]
+        if not real.empty:
+            fig.add_scatter(x=real["period_end"], y=real["value"], mode="lines+markers", name="実績",
+                            line=dict(color="#0072B2"))
+        if not synth.empty:
+            fig.add_scatter(x=synth["period_end"], y=synth["value"], mode="lines+markers", name="実績(デモ・合成データ)",
+                            line=dict(color="#0072B2", dash="dot"), marker=dict(symbol="circle-open"))
+    target, tdate = kpi.get("target_value"), kpi.get("target_date")
+    if target is not None and not pd.isna(target) and tdate is not None and not pd.isna(tdate):
+        fig.add_scatter(x=[tdate], y=[target], mode="markers+text", name="目標", text=["目標"], textposition="top center",
+                        marker=dict(symbol="star", size=14, color="#D55E00"))
+        fig.add_hline(y=target, line=dict(color="#D55E00", dash="dash", width=1))
+        base, t0 = kpi.get("base_value"), kpi.get("base_end")
+        if pd.notna(base) and pd.notna(t0):
+            fig.add_scatter(x=[t0, tdate], y=[base, target], mode="lines", name="目標に必要な経路(線形)",
+                            line=dict(color="#999", dash="dot"))
+            latest, t = kpi.get("latest_value"), kpi.get("latest_end")
+            if pd.notna(latest) and pd.notna(t) and pd.Timestamp(t) < pd.Timestamp(tdate):
+                years_done = (pd.Timestamp(t) - pd.Timestamp(t0)).days / 365.25
+                years_left = (pd.Timestamp(tdate) - pd.Timestamp(t)).days / 365.25
+                if years_done > 0:
+                    slope = (latest - base) / years_done
+                    fig.add_scatter(x=[t, tdate], y=[latest, latest + slope * years_left], mode="lines",
+                                    name="現在のペースでの見込み", line=dict(color="#009E73", dash="dashdot"))
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1))
+    return _layout(fig, height=320, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}", yaxis_title=kpi.get("unit") or "")
+
+
+def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]]) -> go.Figure:
+    """The 工程表 as bars per item from FY start to FY end, grouped by section, with phase bands."""
+    d = items.copy()
+    d["start"] = pd.to_datetime(d["start_fy"].astype(str) + "-04-01")
+    d["end"] = pd.to_datetime((d["end_fy"] + 1).astype(str) + "-03-31")
+    d["label"] = d["item_id"] + " " + d["title"].str.slice(0, 28)
+    fig = go.Figure()
+    colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    for k, (section, g) in enumerate(d.groupby("section", sort=False)):
+        fig.add_bar(y=g["label"], x=(g["end"] - g["start"]).dt.days * 86400000, base=g["start"], orientation="h",
+                    name=section[:24], marker_color=colors[k % len(colors)],
+                    customdata=np.stack([g["title"], g["ministries"].map(lambda m: "、".join(m)), g["start_fy"], g["end_fy"]], axis=1),
+                    hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}〜%{customdata[3]}年度<extra></extra>")
+    for first, last, name in phases:
+        x0, x1 = pd.Timestamp(f"{first}-04-01"), pd.Timestamp(f"{last + 1}-03-31")
+        fig.add_vrect(x0=x0, x1=x1, fillcolor="#999" if name == "中期" else "#ddd", opacity=0.12, line_width=0,
+                      annotation_text=name, annotation_position="top left")
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#D55E00", width=2),
+                  annotation_text=f"基準日 {as_of}", annotation_position="top right")
+    fig.update_layout(xaxis=dict(type="date", range=["2013-04-01", "2022-03-31"]),
+                      yaxis=dict(type="category", autorange="reversed"), barmode="overlay")
+    return _layout(fig, height=max(420, 18 * len(d) + 120), title="工程表(2013〜2021年度)")
+
+
+def prefecture_map(adoption: pd.DataFrame, outlines: list[list[list[float]]]) -> go.Figure:
+    """Prefectures filled by adoption rate (Cividis), with the rate written on each one."""
+    fig = go.Figure()
+    rates = adoption.set_index("prefecture_code")["rate"].to_dict()
+    names = adoption.set_index("prefecture_code")["prefecture"].to_dict()
+    import plotly.colors as pc
+
+    for i, pts in enumerate(outlines, start=1):
+        code = f"{i:02d}"
+        rate = rates.get(code)
+        color = "#eeeeee" if rate is None or pd.isna(rate) else pc.sample_colorscale("Cividis", [float(rate)])[0]
+        xs, ys = zip(*pts)
+        fig.add_scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color="#555", width=0.5), fillcolor=color,
+                        name=names.get(code, code), showlegend=False,
+                        hovertemplate=f"{names.get(code, code)}: {'—' if rate is None or pd.isna(rate) else f'{rate:.0%}'}<extra></extra>")
+        cx, cy = np.mean(xs), np.mean(ys)
+        if rate is not None and not pd.isna(rate):
+            fig.add_annotation(x=cx, y=cy, text=f"{rate:.0%}", showarrow=False, font=dict(size=8, color="#000"),
+                               bgcolor="rgba(255,255,255,0.6)")
+    fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False,
+                    marker=dict(colorscale="Cividis", cmin=0, cmax=1, color=[0], showscale=True,
+                                colorbar=dict(title="実施率", tickformat=".0%")))
+    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.2))
+    return _layout(fig, height=560, title="都道府県別の実施率(北海道・沖縄は位置を移動)")
+
+
+def municipality_dots(points: pd.DataFrame) -> go.Figure:
+    """Every municipality at its coordinates; state by colour and marker shape."""
+    styles = {"実施済": ("#009E73", "circle"), "未実施": ("#D55E00", "x"), "データなし": ("#BBBBBB", "circle-open")}
+    fig = go.Figure()
+    for state, (color, symbol) in styles.items():
+        d = points[points["state"] == state]
+        fig.add_scattergl(x=d["lon"], y=d["lat"], mode="markers", name=f"{state} ({len(d)})",
+                          marker=dict(color=color, symbol=symbol, size=5), text=d["prefecture"] + d["name"],
+                          hovertemplate="%{text}<extra>" + state + "</extra>")
+    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.2))
+    return _layout(fig, height=560, title="市区町村別の実施状況")

@@ -1,0 +1,27 @@
+"""What every page starts with: the title, the report-date filter in the sidebar, and the connection."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from ui import filters, labels, state
+from warehouse import queries
+
+
+def start(title: str, caption: str | None = None) -> dt.date:
+    """Render the page heading and the shared sidebar filter; returns the report date (基準日)."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    filters.restore()
+    as_of = filters.as_of(state.query(queries.default_as_of), container=st.sidebar)
+    st.sidebar.caption(f"基準日: {labels.date_ja(as_of)}")
+    return as_of
+
+
+def download(df, name: str, label: str = "CSVをダウンロード") -> None:
+    """A CSV download beside a chart or table (UTF-8 with BOM for Excel; formula-like text made inert)."""
+    from etl.safety import csv_bytes
+
+    st.download_button(label, csv_bytes(df), file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}")
