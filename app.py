@@ -1,10 +1,7 @@
 """Shinchoku dashboard: the router. Pages render; logic lives in warehouse/ and ui/."""
 import streamlit as st
 
-from ui import state
-
 st.set_page_config(page_title="Shinchoku 進捗", page_icon="📈", layout="wide")
-state.demo_banner()
 
 pages = {
     "状況": [

@@ -12,6 +12,7 @@ from warehouse import queries
 def start(title: str, caption: str | None = None) -> dt.date:
     """Render the page heading and the shared sidebar filter; returns the report date (基準日)."""
     st.title(title)
+    state.demo_banner()
     if caption:
         st.caption(caption)
     filters.restore()

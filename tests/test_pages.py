@@ -1,0 +1,148 @@
+"""Every page under AppTest: renders on the demo data, on the bundled data alone and without a warehouse;
+filters change the content and live in the URL; loaders only may upload."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.demo import create_demo
+from ui.auth import hash_password, verify_password
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = {
+    "overview": "概要", "ministries": "府省庁別", "pillars": "柱別", "municipalities": "市区町村別", "measure": "施策詳細",
+    "measures": "施策一覧", "schedule": "工程表", "quality": "データ品質", "upload": "データ登録", "sql": "SQL",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(built, tmp_path_factory):
+    return create_demo(built, tmp_path_factory.mktemp("pages") / "demo.duckdb", seed=20210331)["warehouse"]
+
+
+def open_page(page: str, warehouse, monkeypatch, params: dict | None = None) -> AppTest:
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def charts(at) -> int:
+    return len(at.get("plotly_chart")) + len(at.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_demo_data(page, demo, monkeypatch):
+    at = open_page(page, demo, monkeypatch)
+    assert not at.exception, at.exception
+    assert at.title[0].value == PAGES[page]
+    assert any("デモ（合成データ）" in w.value for w in at.warning)
+    if page not in ("upload", "sql"):
+        assert charts(at) + len(at.dataframe) > 0
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_bundled_data_alone(page, built, monkeypatch):
+    at = open_page(page, built, monkeypatch)
+    assert not at.exception, at.exception
+    assert not any("デモ（合成データ）" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_without_a_warehouse_says_what_to_do(page, tmp_path, monkeypatch):
+    at = open_page(page, tmp_path / "missing.duckdb", monkeypatch)
+    assert not at.exception, at.exception
+    if page != "upload":  # the login comes first there
+        assert any("shinchoku build" in e.value for e in at.error)
+
+
+def test_overview_counts_and_matrix(demo, monkeypatch):
+    at = open_page("overview", demo, monkeypatch, {"as_of": "2021-03-31"})
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    points = sum(len(t["text"]) for t in spec["data"] if t.get("mode") == "markers+text")
+    assert points == 82  # one point per measure
+    table = at.dataframe[1].value
+    assert len(table) == 82 and {"進捗", "効果"} <= set(table.columns)
+
+
+def test_filters_change_content_and_live_in_the_url(demo, monkeypatch):
+    at = open_page("ministries", demo, monkeypatch, {"as_of": "2021-03-31"})
+    assert len(at.dataframe) == 1  # only the comparison table until a ministry is chosen
+    at.selectbox(key="f_ministry").select("国土交通省").run()
+    assert at.query_params["ministry"] in ("国土交通省", ["国土交通省"])
+    kpis = at.dataframe[0].value
+    assert set(kpis["施策"]) >= {16, 20, 21, 24, 58}
+    at.toggle(key="f_lead_only").set_value(True).run()
+    assert at.query_params["lead_only"] in ("1", ["1"])
+    assert 17 not in set(at.dataframe[0].value["施策"])  # 17 is led by 経済産業省
+
+
+def test_a_link_reproduces_the_view(demo, monkeypatch):
+    at = open_page("measure", demo, monkeypatch, {"measure": "64", "as_of": "2021-03-31"})
+    assert "No 64" in at.header[0].value
+    assert charts(at) >= 2  # both Lアラート KPIs as time series
+
+
+def test_report_date_changes_the_status(demo, monkeypatch):
+    early = open_page("overview", demo, monkeypatch, {"as_of": "2017-06-30"}).dataframe[0].value
+    late = open_page("overview", demo, monkeypatch, {"as_of": "2021-03-31"}).dataframe[0].value
+    assert not early.equals(late)
+
+
+def test_municipality_page_map_and_profile(demo, monkeypatch):
+    at = open_page("municipalities", demo, monkeypatch, {"as_of": "2021-03-31", "pref": "01", "area": "011002"})
+    assert charts(at) == 2
+    prefs = at.dataframe[0].value
+    assert len(prefs) == 47
+    assert "札幌市" in at.markdown[-1].value or any("札幌市" in m.value for m in at.markdown)
+
+
+def test_schedule_filter(demo, monkeypatch):
+    all_items = open_page("schedule", demo, monkeypatch).dataframe[0].value
+    at = open_page("schedule", demo, monkeypatch, {"ministry": "文部科学省"})
+    some = at.dataframe[0].value
+    assert 0 < len(some) < len(all_items)
+    assert all("文部科学省" in m for m in some["府省庁"])
+
+
+def test_sql_page_refuses_files(built, monkeypatch):
+    at = open_page("sql", built, monkeypatch)
+    at.text_area(key="sql").input("select * from read_csv('/etc/passwd')").run()
+    at.button(key="run").click().run()
+    assert any("実行できませんでした" in e.value for e in at.error)
+    at.text_area(key="sql").input("select count(*) as n from measures").run()
+    at.button(key="run").click().run()
+    assert at.dataframe[0].value["n"].tolist() == [82]
+
+
+def test_passwords_are_hashed_and_checked():
+    stored = hash_password("正しいパスワード")
+    assert stored.startswith("scrypt:") and "正しい" not in stored
+    assert verify_password("正しいパスワード", stored)
+    assert not verify_password("違う", stored)
+    assert not verify_password("x", "plain-text")
+
+
+def test_upload_needs_a_loader(built, tmp_path, monkeypatch):
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(built, wh)
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(wh))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["users"] = {"yamada": {"password_hash": hash_password("pw-loader"), "role": "loader"},
+                           "sato": {"password_hash": hash_password("pw-viewer"), "role": "viewer"}}
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.get("file_uploader") and not at.exception
+    at.text_input(key="login_name").input("sato")
+    at.text_input(key="login_password").input("pw-viewer")
+    at.button[0].click().run()
+    assert any("権限" in e.value for e in at.error)
+    at.text_input(key="login_name").input("yamada")
+    at.text_input(key="login_password").input("pw-loader")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["loader"] == "yamada"
