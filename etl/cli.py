@@ -115,5 +115,33 @@ def demo(warehouse, out, seed) -> None:
     click.echo(f"start the dashboard on it with: SHINCHOKU_WAREHOUSE={result['warehouse']} streamlit run app.py")
 
 
+@main.group()
+def export() -> None:
+    """Exports from the warehouse."""
+
+
+@export.command("monthly")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Report date (YYYY-MM-DD).")
+@click.option("--ministry", help="Only the measures this ministry leads.")
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (default 進捗管理_<和暦年月>.xlsx).")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+def export_monthly(as_of, ministry, out, warehouse) -> None:
+    """Write the monthly 進捗管理会議 workbook for a report date."""
+    from exports.monthly import file_name, write_monthly
+    from warehouse.db import WarehouseMissing, connect_readonly
+
+    day = as_of.date()
+    out = out or Path(file_name(day, ministry))
+    try:
+        con = connect_readonly(warehouse)
+    except WarehouseMissing as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    result = write_monthly(con, day, out, ministry)
+    con.close()
+    click.echo(f"wrote {result['path']}: {result['rows']} KPI rows, sheets {', '.join(result['sheets'])}"
+               + (" [デモ（合成データ）を含む]" if result["synthetic"] else ""))
+
+
 if __name__ == "__main__":
     main()

@@ -429,3 +429,50 @@ def coverage_summary(con: duckdb.DuckDBPyConnection) -> dict:
                     (select count(*) from kpis where kind in ('progress', 'effect') and has_target)"""
     total, with_data, with_target = con.execute(sql).fetchone()
     return {"kpis": total, "with_data": with_data, "with_target": with_target}
+
+
+# ---------------------------------------------------------------- the monthly workbook
+
+
+def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.date,
+                ministry: str | None = None) -> pd.DataFrame:
+    """One row per measure × KPI (national) with this month's and last month's status."""
+    sql = """
+        with now as (select * from kpi_status_as_of(?) where area_code = '000000' and kind in ('progress', 'effect')),
+        prev as (select kpi_id, status, latest_period from kpi_status_as_of(?) where area_code = '000000'),
+        src as (
+            select kpi_id, string_agg(distinct coalesce(source, ''), ' / ') filter (where source is not null) as sources
+            from observations_as_of(?) where area_code = '000000' or area_level <> 'national' group by kpi_id
+        )
+        select m.measure_no, m.title, m.lead_ministries[1] as lead_ministry, m.lead_ministries, coalesce(m.pillar, '(柱なし)') as pillar,
+               n.kpi_id, n.kind, n.name, n.unit, n.base_value, n.base_period, n.latest_value, n.latest_period,
+               n.latest_date, n.target_value, n.target_fy, n.achievement_ratio, n.growth_ratio, n.status, s.label as status_label,
+               s.icon as status_icon, s.color as status_color, s.sort_order as status_order,
+               p.status as prev_status, ps.label as prev_label, ps.icon as prev_icon, ps.sort_order as prev_order,
+               p.latest_period is distinct from n.latest_period and n.latest_period is not null as new_data,
+               n.status_reason, src.sources, n.includes_synthetic
+        from now n
+        join measures m using (measure_no)
+        join statuses s on s.code = n.status
+        left join prev p using (kpi_id)
+        left join statuses ps on ps.code = p.status
+        left join src using (kpi_id)
+        where ? is null or list_contains(m.lead_ministries, ?)
+        order by m.measure_no, case n.kind when 'progress' then 0 else 1 end, n.kpi_id
+    """
+    return con.execute(sql, [as_of, previous, as_of, ministry, ministry]).df()
+
+
+def data_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date | None:
+    """The day the newest value the report uses became known."""
+    row = con.execute("select max(known_at)::date from observations_history where known_at < ?::date + 1", [as_of]).fetchone()
+    return row[0]
+
+
+def adoption_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """Adoption rate per prefecture × municipality-level KPI (long form)."""
+    frames = []
+    for kpi_id in municipal_kpis(con)["kpi_id"]:
+        frames.append(prefecture_adoption(con, kpi_id, as_of).assign(kpi_id=kpi_id))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["prefecture_code", "prefecture", "areas", "reporting", "adopted", "rate", "kpi_id"])
