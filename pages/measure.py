@@ -32,6 +32,10 @@ for k in detail.to_dict("records"):
     series = state.query(queries.kpi_series, k["kpi_id"], as_of)
     st.markdown(f"**{labels.KIND_JA.get(k['kind'], '')} {k['kpi_id']}** {k['name']} — "
                 f"{labels.status(k['status_icon'], k['status_label'])}:{k['status_reason']}")
+    if series.empty:
+        st.caption("この基準日までの実績値はありません。" + (f"目標: {labels.number(k['target_value'], k['unit'])}"
+                                                   if pd.notna(k["target_value"]) else ""))
+        continue
     st.plotly_chart(charts.kpi_timeseries(series, k, as_of), key=f"ts_{k['kpi_id']}")
     quotes = series[series["origin"] == "document"] if not series.empty else series
     for q in quotes.itertuples():

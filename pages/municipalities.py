@@ -18,7 +18,10 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.prefecture_map(adoption, japanmap.pref_points(rough=True)), key="pref_map")
 with right:
-    st.plotly_chart(charts.municipality_dots(state.query(queries.municipality_points, kpi, as_of)), key="dots")
+    if kpis.set_index("kpi_id").at[kpi, "area_level"] == "municipality":
+        st.plotly_chart(charts.municipality_dots(state.query(queries.municipality_points, kpi, as_of)), key="dots")
+    else:
+        st.info("このKPIは都道府県単位で数えるため、市区町村の地図はありません。")
 view = adoption.assign(rate=adoption["rate"].map(lambda r: "—" if r != r else f"{r:.1%}"))
 st.dataframe(view.rename(columns={"prefecture": "都道府県", "areas": "団体数", "reporting": "報告団体",
                                   "adopted": "実施団体", "rate": "実施率"}).drop(columns=["prefecture_code"]),

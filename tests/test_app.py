@@ -1,4 +1,4 @@
-"""The dashboard pages under AppTest: render on the bundled data and without a warehouse; filters change content."""
+"""The 施策一覧 page under AppTest: all 82 measures, and its filters."""
 from pathlib import Path
 
 import pytest
@@ -8,13 +8,15 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
-def app(built, monkeypatch):
+def measures_page(built, monkeypatch):
     monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(built))
-    return AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/measures.py")
+    return at
 
 
-def test_measures_page_lists_all_82(app):
-    at = app.run()
+def test_measures_page_lists_all_82(measures_page):
+    at = measures_page.run()
     assert not at.exception
     assert at.title[0].value == "施策一覧"
     table = at.dataframe[0].value
@@ -22,32 +24,27 @@ def test_measures_page_lists_all_82(app):
     assert table.loc[table["measure_no"] == 15, "plan_start_fy"].item() == "平成29年度 (2017)"
 
 
-def test_filters_change_the_table(app):
-    at = app.run()
-    at.selectbox(key="pillar").select("官民データの容易な利用等").run()
+def test_filters_change_the_table(measures_page):
+    at = measures_page.run()
+    at.selectbox(key="f_pillar").select("官民データの容易な利用等").run()
     assert len(at.dataframe[0].value) == 16
-    at.selectbox(key="ministry").select("国土交通省").run()
+    at.selectbox(key="f_ministry").select("国土交通省").run()
     assert set(at.dataframe[0].value["measure_no"]) == {16, 17, 18, 20, 21, 24, 58}
-    at.toggle(key="lead_only").set_value(True).run()
+    at.toggle(key="f_lead_only").set_value(True).run()
     assert set(at.dataframe[0].value["measure_no"]) == {16, 20, 21, 24, 58}
     at.text_input(key="search").input("歩行者").run()
     assert at.dataframe[0].value["measure_no"].tolist() == [20]
 
 
-def test_without_a_warehouse_the_page_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
-    assert "shinchoku build" in at.error[0].value
-
-
-def test_the_demo_label_shows_only_with_synthetic_data(app, built, tmp_path, monkeypatch):
+def test_the_demo_label_shows_only_with_synthetic_data(measures_page, built, tmp_path, monkeypatch):
     from etl.demo import create_demo
 
-    at = app.run()
+    at = measures_page.run()
     assert not any("デモ（合成データ）" in w.value for w in at.warning)
     demo = create_demo(built, tmp_path / "demo.duckdb", seed=3)["warehouse"]
     monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(demo))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/measures.py")
+    at.run()
     assert not at.exception
     assert any("デモ（合成データ）" in w.value for w in at.warning)

@@ -118,7 +118,7 @@ def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]
     d = items.copy()
     d["start"] = pd.to_datetime(d["start_fy"].astype(str) + "-04-01")
     d["end"] = pd.to_datetime((d["end_fy"] + 1).astype(str) + "-03-31")
-    d["label"] = d["item_id"] + " " + d["title"].str.slice(0, 28)
+    d["label"] = d["item_id"] + " " + d["title"].str.slice(0, 22)
     fig = go.Figure()
     colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
     for k, (section, g) in enumerate(d.groupby("section", sort=False)):
@@ -132,8 +132,9 @@ def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]
                       annotation_text=name, annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#D55E00", width=2),
                   annotation_text=f"基準日 {as_of}", annotation_position="top right")
-    fig.update_layout(xaxis=dict(type="date", range=["2013-04-01", "2022-03-31"]),
-                      yaxis=dict(type="category", autorange="reversed"), barmode="overlay")
+    fig.update_layout(xaxis=dict(type="date", range=["2013-04-01", "2022-03-31"], side="top"),
+                      yaxis=dict(type="category", autorange="reversed"), barmode="overlay",
+                      legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0))
     return _layout(fig, height=max(420, 18 * len(d) + 120), title="工程表(2013〜2021年度)")
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from pathlib import Path
 
 import streamlit as st
 
@@ -11,6 +13,11 @@ from warehouse import queries
 
 def start(title: str, caption: str | None = None) -> dt.date:
     """Render the page heading and the shared sidebar filter; returns the report date (基準日)."""
+    if not st.session_state.get("_via_router"):
+        # Opened by URL before app.py ran (Streamlit's legacy pages/ mode): go through the router.
+        st.session_state["_return_to"] = "pages/" + Path(inspect.stack()[1].filename).name
+        st.session_state.setdefault("_filters", {}).update(st.query_params.to_dict())
+        st.switch_page("app.py")
     st.title(title)
     state.demo_banner()
     if caption:
