@@ -32,7 +32,7 @@ COLUMNS = [
     ("No", 5, "0"), ("施策名", 30, None), ("主担当府省庁", 14, None), ("柱", 18, None), ("KPI", 8, None),
     ("種別", 5, None), ("指標", 34, None), ("単位", 6, None), ("基準値", 10, "#,##0.0"), ("基準時点", 9, None),
     ("最新値", 10, "#,##0.0"), ("最新時点", 9, None), ("最新値の時点(日付)", 11, "yyyy/mm/dd"), ("目標値", 10, "#,##0.0"),
-    ("目標年度", 14, None), ("達成率", 8, "0%"), ("状況", 9, None), ("前月の状況", 9, None), ("変化", 6, None),
+    ("目標年度", 14, None), ("達成率", 8, "0%"), ("状況", 12, None), ("前月の状況", 12, None), ("変化", 7, None),
     ("判定理由", 36, None), ("出典", 20, None),
 ]
 
@@ -75,7 +75,8 @@ def _print_setup(ws: Worksheet, title: str, report: str, synthetic: bool, landsc
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     if title_rows:
         ws.print_title_rows = title_rows
     left = f"{title}" + (f" 【{SYNTHETIC}】" if synthetic else "")
@@ -101,6 +102,12 @@ def _banner(ws: Worksheet, title: str, report: str, synthetic: bool, width: int)
     return row + 1
 
 
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text needs in a column of this width (a full-width character is 2 units)."""
+    units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return max(1, -(-units // max(int(width * 1.1), 1)))
+
+
 def _change(row) -> str:
     if pd.isna(row.prev_order) or row.prev_status == row.status:
         return "→" if not pd.isna(row.prev_order) else "新規"
@@ -117,7 +124,7 @@ def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synth
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, r in enumerate(rows.itertuples(), start=start + 1):
         values = [
-            r.measure_no, r.title, r.lead_ministry, r.pillar, r.kpi_id, KIND_JA.get(r.kind, r.kind), r.name, r.unit,
+            r.measure_no, r.title, r.lead_ministry, r.pillar_short, r.kpi_id, KIND_JA.get(r.kind, r.kind), r.name, r.unit,
             r.base_value, r.base_period, r.latest_value, r.latest_period, r.latest_date, r.target_value,
             fy_label(int(r.target_fy)) if not pd.isna(r.target_fy) else None,
             r.achievement_ratio, f"{r.status_icon} {r.status_label}",
@@ -128,6 +135,9 @@ def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synth
             if c == 17:
                 cell.fill = PatternFill("solid", fgColor=r.status_color.lstrip("#"))
                 cell.font = Font(name=FONT_NAME, size=10, bold=True)
+        # spreadsheet programs do not grow rows for wrapped text on their own: set the height from the text
+        lines = max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values) if isinstance(v, str))
+        ws.row_dimensions[i].height = 14 * min(lines, 5)
     ws.freeze_panes = ws.cell(row=start + 1, column=3)
     last = start + max(len(rows), 1)
     ws.auto_filter.ref = f"A{start}:{get_column_letter(len(COLUMNS))}{last}"

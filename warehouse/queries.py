@@ -445,6 +445,7 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
             from observations_as_of(?) where area_code = '000000' or area_level <> 'national' group by kpi_id
         )
         select m.measure_no, m.title, m.lead_ministries[1] as lead_ministry, m.lead_ministries, coalesce(m.pillar, '(柱なし)') as pillar,
+               coalesce(pl.short_name, '(柱なし)') as pillar_short,
                n.kpi_id, n.kind, n.name, n.unit, n.base_value, n.base_period, n.latest_value, n.latest_period,
                n.latest_date, n.target_value, n.target_fy, n.achievement_ratio, n.growth_ratio, n.status, s.label as status_label,
                s.icon as status_icon, s.color as status_color, s.sort_order as status_order,
@@ -453,6 +454,7 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
                n.status_reason, src.sources, n.includes_synthetic
         from now n
         join measures m using (measure_no)
+        left join pillars pl on pl.name = m.pillar
         join statuses s on s.code = n.status
         left join prev p using (kpi_id)
         left join statuses ps on ps.code = p.status
