@@ -1,4 +1,4 @@
-"""Benchmark: load a national-scale observation file and print rows/s and peak memory.
+"""Benchmark: load a national-scale observation file (rows/s, peak memory), then write the monthly workbook.
 
 The file is generated here, deterministically: every municipality (1,741) × every
 municipality-level KPI × 12 months × FY2013–FY2021, as a UTF-8 CSV.
@@ -75,6 +75,15 @@ def main() -> None:
           f"({csv.stat().st_size / 2**20:.0f} MiB CSV, generated in {gen_s:.1f} s)")
     print(f"load (read + validate + write): {load_s:.2f} s = {rows / load_s:,.0f} rows/s")
     print(f"warehouse after load: {wh.stat().st_size / 2**20:.0f} MiB")
+    from exports.monthly import write_monthly
+    from warehouse.db import connect_readonly
+
+    con = connect_readonly(wh)
+    t = time.perf_counter()
+    result = write_monthly(con, dt.date(2021, 3, 31), work / "monthly.xlsx")
+    export_s = time.perf_counter() - t
+    con.close()
+    print(f"monthly workbook at national scale: {export_s:.2f} s ({result['rows']} KPI rows, {len(result['sheets'])} sheets)")
     print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
     if not args.keep:
         shutil.rmtree(work)

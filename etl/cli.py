@@ -143,5 +143,19 @@ def export_monthly(as_of, ministry, out, warehouse) -> None:
                + (" [デモ（合成データ）を含む]" if result["synthetic"] else ""))
 
 
+@main.group()
+def user() -> None:
+    """Local users of the データ登録 page (when Streamlit authentication is not configured)."""
+
+
+@user.command("hash")
+@click.password_option(prompt="パスワード", confirmation_prompt="確認")
+def user_hash(password: str) -> None:
+    """Print the hash of a password for .streamlit/secrets.toml ([users.<name>] password_hash)."""
+    from ui.auth import hash_password
+
+    click.echo(hash_password(password))
+
+
 if __name__ == "__main__":
     main()

@@ -147,3 +147,14 @@ def test_upload_needs_a_loader(built, tmp_path, monkeypatch):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["loader"] == "yamada"
+
+
+def test_cli_prints_a_password_hash():
+    from click.testing import CliRunner
+
+    from etl.cli import main
+
+    res = CliRunner().invoke(main, ["user", "hash"], input="pw-123\npw-123\n")
+    assert res.exit_code == 0, res.output
+    stored = res.output.strip().splitlines()[-1]
+    assert verify_password("pw-123", stored)
