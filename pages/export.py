@@ -12,6 +12,7 @@ from warehouse.db import connect_readonly
 as_of = page.start("資料出力", "進捗管理会議のExcel資料(基準日の値で作成、同じ基準日なら同じ内容)")
 ministry = filters.select("府省庁(主担当の施策のみ)", "ministry", state.query(queries.ministries))
 name = file_name(as_of, ministry)
+st.caption(f"ファイル名: {name}")
 if st.button("Excel資料を作成", type="primary", key="make"):
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / name

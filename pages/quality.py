@@ -15,12 +15,16 @@ st.subheader("抽出時の品質課題")
 severity = st.radio("重要度", ["warning", "info"], horizontal=True, key="severity",
                     format_func={"warning": "要確認(warning)", "info": "処理済みの記録(info)"}.get)
 issues = state.query(queries.quality_issues, severity)
+st.caption(f"{len(issues)}件")
 st.dataframe(issues, hide_index=True, key="issues")
 page.download(issues, f"quality_issues_{severity}")
 
 st.subheader("隔離された行(--accept-valid で読み込まれなかった行)")
 q = state.query(queries.quarantine)
-st.dataframe(q, hide_index=True, key="quarantine") if not q.empty else st.write("ありません。")
+if q.empty:
+    st.write("ありません。")
+else:
+    st.dataframe(q, hide_index=True, key="quarantine")
 
 st.subheader("データの充足状況(KPI × 団体 × 期間)")
 cov = state.query(queries.coverage)

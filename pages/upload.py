@@ -42,7 +42,9 @@ c3.metric("誤り", report.rows_rejected)
 if report.errors:
     st.error(f"{len(report.errors)}件の問題があります。修正して再度アップロードするか、正常な行のみ読み込んでください。")
     errors = pd.DataFrame(report.errors).rename(columns={"sheet": "シート", "row": "行", "column": "列", "message": "理由"})
-    st.dataframe(errors, hide_index=True, key="errors")
+    st.table(errors.head(200))  # a plain table: every reason readable (and read out by screen readers)
+    if len(errors) > 200:
+        st.caption(f"最初の200件を表示しています(全{len(errors)}件はCSVで確認できます)。")
     page.download(errors, f"errors_{Path(uploaded.name).stem}", "誤りの一覧をCSVでダウンロード")
 elif report.status == "unreadable":
     st.error(report.message)

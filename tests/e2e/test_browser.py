@@ -1,0 +1,212 @@
+"""End-to-end: `streamlit run app.py` on a free local port, driven by Debian's Chromium through Playwright.
+
+For every page: wait until the script has finished, no exception box, the heading and at least one
+chart or table, one filter changed and the content changing, and a full-page screenshot in
+test-artifacts/. Then the loader's flow: upload a file with a bad row, see the errors, fix, load,
+find the value on the measure page, and download the monthly workbook.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from etl.demo import create_demo
+from ui.auth import hash_password
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+AS_OF = "2021-03-31"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    d = tmp_path_factory.mktemp("e2e")
+    warehouse = create_demo(built, d / "demo.duckdb", seed=20210331)["warehouse"]
+    secrets = d / "secrets.toml"
+    secrets.write_text(f'[users.tester]\npassword_hash = "{hash_password("e2e-pass")}"\nrole = "loader"\n', encoding="utf-8")
+    port = free_port()
+    env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), SHINCHOKU_USER="e2e")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--secrets.files", str(secrets),
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield {"url": f"http://127.0.0.1:{port}", "warehouse": warehouse, "dir": d}
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="ja-JP", accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def settle(pg, timeout=60):
+    """Wait until Streamlit has finished running the script (no running indicator, stable content)."""
+    pg.wait_for_selector("[data-testid='stApp']", timeout=timeout * 1000)
+    end = time.time() + timeout
+    time.sleep(0.8)
+    while time.time() < end:
+        running = pg.locator("[data-testid='stStatusWidget']").count()
+        if not running and pg.locator("h1").count():
+            time.sleep(0.8)
+            if not pg.locator("[data-testid='stStatusWidget']").count():
+                return
+        time.sleep(0.3)
+    raise AssertionError("the page did not finish running")
+
+
+def shot(pg, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def content(pg) -> str:
+    return pg.locator("[data-testid='stMain']").inner_text()
+
+
+def select_option(pg, label: str, option: str):
+    """Streamlit's selectbox is a combobox named by its label; its options appear as a listbox."""
+    box = pg.get_by_role("combobox", name=label, exact=True).first
+    box.click()
+    box.fill(option)  # long option lists are virtualised: filter first
+    pg.get_by_role("option", name=option, exact=False).first.click()
+
+
+def change_date(pg, server):
+    pg.goto(f"{server['url']}/?as_of=2017-06-30")
+
+
+def choose(label, option):
+    return lambda pg, server: select_option(pg, label, option)
+
+
+def click(name):
+    return lambda pg, server: pg.get_by_text(name, exact=True).first.click()
+
+
+def run_sql(pg, server):
+    pg.get_by_role("button", name="実行").click()
+
+
+# (path and query, heading, the filter change that must change the content)
+PAGES = [
+    (f"?as_of={AS_OF}", "概要", change_date),
+    (f"ministries?as_of={AS_OF}", "府省庁別", choose("府省庁", "国土交通省")),
+    (f"pillars?as_of={AS_OF}", "柱別", choose("柱", "官民データの容易な利用等")),
+    (f"municipalities?as_of={AS_OF}", "市区町村別", choose("都道府県", "北海道")),
+    (f"measure?as_of={AS_OF}&measure=64", "施策詳細", choose("施策", "No 37")),
+    ("measures", "施策一覧", choose("柱", "個人番号カードの普及及び活用")),
+    (f"schedule?as_of={AS_OF}", "工程表", choose("府省庁", "文部科学省")),
+    ("quality", "データ品質", click("処理済みの記録(info)")),
+    (f"export?as_of={AS_OF}", "資料出力", choose("府省庁(主担当の施策のみ)", "総務省")),
+    ("sql", "SQL", run_sql),
+]
+
+
+@pytest.mark.parametrize("path, heading, change", PAGES, ids=[p[1] for p in PAGES])
+def test_page_in_a_real_browser(server, page, path, heading, change):
+    page.goto(f"{server['url']}/{path}")
+    settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("h1").first.inner_text().strip() == heading
+    assert "デモ（合成データ）" in content(page)
+    rendered = page.locator(".js-plotly-plot, [data-testid='stDataFrame'], [data-testid='stVegaLiteChart']").count()
+    if heading not in ("資料出力", "SQL"):
+        assert rendered > 0
+    shot(page, f"{heading}-before")
+    before = content(page)
+    change(page, server)
+    settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert content(page) != before
+    shot(page, f"{heading}-after")
+
+
+def test_loader_uploads_fixes_loads_and_exports(server, page, tmp_path):
+    page.goto(f"{server['url']}/upload")
+    settle(page)
+    page.get_by_label("利用者名").fill("tester")
+    page.get_by_label("パスワード").fill("e2e-pass")
+    page.get_by_role("button", name="ログイン").click()
+    settle(page)
+    assert page.locator("[data-testid='stFileUploader']").count() == 1
+
+    bad = tmp_path / "report.csv"
+    bad.write_text("KPI ID,団体コード,期間,値,出典,備考\nM37-E1,,2020,33333,e2e調査,\nM37-E1,,2019,多数,e2e調査,\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(bad))
+    settle(page)
+    text = content(page)
+    assert "1件の問題があります" in text and "数値ではありません" in text
+    shot(page, "データ登録-errors")
+
+    good = tmp_path / "report_fixed.csv"
+    good.write_text("KPI ID,団体コード,期間,値,出典,備考\nM37-E1,,2020,33333,e2e調査,\nM37-E1,,2019,31000,e2e調査,\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(good))
+    settle(page)
+    assert "すべての行が正常です" in content(page)
+    page.get_by_role("button", name="読み込む").click()
+    settle(page)
+    assert "読み込みました" in content(page)
+    shot(page, "データ登録-loaded")
+
+    page.goto(f"{server['url']}/measure?measure=37&as_of=2026-11-30")
+    settle(page)
+    page.get_by_text("M37-E1 の値").click()
+    settle(page)
+    assert "33333" in content(page).replace(",", "")
+    shot(page, "施策詳細-after-load")
+
+    page.goto(f"{server['url']}/export?as_of={AS_OF}")
+    settle(page)
+    page.get_by_role("button", name="Excel資料を作成").click()
+    settle(page, timeout=120)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="進捗管理_令和3年3月.xlsx をダウンロード").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    wb = openpyxl.load_workbook(path)
+    assert info.value.suggested_filename == "進捗管理_令和3年3月.xlsx"
+    assert wb.sheetnames[0] == "表紙・サマリ" and "施策一覧" in wb.sheetnames
+    shutil.copy(path, ARTIFACTS / path.name)
