@@ -7,8 +7,7 @@ import streamlit as st
 
 from etl.observations.load import load_files
 from etl.observations.template import write_template
-from ui import auth, page
-from warehouse.db import connect_readonly
+from ui import auth, page, state
 
 page.start("データ登録", "実績値のファイル(CSV・Excel)を検証してから読み込みます")
 user = auth.current_loader()
@@ -20,9 +19,7 @@ c1, c2 = st.columns(2)
 for col, fmt, mime in ((c1, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (c2, "csv", "text/csv")):
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / f"実績入力テンプレート.{fmt}"
-        con = connect_readonly()
-        write_template(con, out, fmt)
-        con.close()
+        write_template(state.connection(), out, fmt)
         col.download_button(f"{fmt.upper()}テンプレート", out.read_bytes(), file_name=out.name, mime=mime, key=f"tpl_{fmt}")
 
 st.subheader("ファイルを検証する")
