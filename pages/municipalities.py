@@ -1,8 +1,7 @@
 """市区町村別: adoption of municipality-level KPIs by prefecture and municipality."""
-import japanmap
 import streamlit as st
 
-from ui import charts, filters, labels, page, state
+from ui import filters, labels, page, state
 from warehouse import queries
 
 as_of = page.start("市区町村別", "市区町村単位のKPI(団体数を数えるKPI)の実施状況")
@@ -16,10 +15,10 @@ kpi = filters.select("KPI", "kpi", kpis["kpi_id"].tolist(), format_func=lambda k
 adoption = state.query(queries.prefecture_adoption, kpi, as_of)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.prefecture_map(adoption, japanmap.pref_points(rough=True)), key="pref_map")
+    st.plotly_chart(state.chart("prefecture_map", queries.prefecture_adoption, kpi, as_of), key="pref_map")
 with right:
     if kpis.set_index("kpi_id").at[kpi, "area_level"] == "municipality":
-        st.plotly_chart(charts.municipality_dots(state.query(queries.municipality_points, kpi, as_of)), key="dots")
+        st.plotly_chart(state.chart("municipality_dots", queries.municipality_points, kpi, as_of), key="dots")
     else:
         st.info("このKPIは都道府県単位で数えるため、市区町村の地図はありません。")
 view = adoption.assign(rate=adoption["rate"].map(lambda r: "—" if r != r else f"{r:.1%}"))

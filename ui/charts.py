@@ -6,6 +6,7 @@ writes the status label or icon on the marks, so colour is never the only signal
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pandas as pd
@@ -138,8 +139,16 @@ def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]
     return _layout(fig, height=max(420, 18 * len(d) + 120), title="工程表(2013〜2021年度)")
 
 
-def prefecture_map(adoption: pd.DataFrame, outlines: list[list[list[float]]]) -> go.Figure:
+@functools.cache
+def _outlines() -> list:
+    import japanmap  # prefecture outlines (Apache-2.0), Hokkaido and Okinawa moved closer
+
+    return japanmap.pref_points(rough=True)
+
+
+def prefecture_map(adoption: pd.DataFrame, outlines: list | None = None) -> go.Figure:
     """Prefectures filled by adoption rate (Cividis), with the rate written on each one."""
+    outlines = outlines or _outlines()
     fig = go.Figure()
     rates = adoption.set_index("prefecture_code")["rate"].to_dict()
     names = adoption.set_index("prefecture_code")["prefecture"].to_dict()

@@ -61,3 +61,16 @@ def query(fn, *args):
         st.error("データウェアハウスがまだ作成されていません。`shinchoku build` を実行してください。")
         st.stop()
         raise
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _chart(chart: str, query_name: str, path: str, file_version: tuple[int, int, int], args: tuple):
+    from ui import charts
+
+    return getattr(charts, chart)(_cached(query_name, path, file_version, args))
+
+
+def chart(chart_name: str, fn, *args):
+    """A figure of ui.charts built from a query, both cached on the warehouse version (figures are costly)."""
+    path = settings.warehouse_path()
+    return _chart(chart_name, fn.__name__, str(path), version(path), args)
