@@ -58,7 +58,9 @@ def warehouse_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def has_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any synthetic (demo) value is in force; pages then show the 「デモ（合成データ）」 label."""
-    return bool(con.execute("select exists (select 1 from observations where is_synthetic)").fetchone()[0])
+    # the batches say it without ranking the whole history
+    sql = "select exists (select 1 from core.obs_batches where is_synthetic and rows_loaded > 0)"
+    return bool(con.execute(sql).fetchone()[0])
 
 
 def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None = None) -> pd.DataFrame:
@@ -76,7 +78,9 @@ def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None
 
 def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
     """The report date a page opens with: the day the latest value became known (today if none)."""
-    row = con.execute("select max(known_at)::date from observations_history").fetchone()
+    # read the small tables, not the history view (which ranks every revision)
+    row = con.execute("""select greatest((select max(loaded_at) from core.obs_batches),
+                                         (select max(known_at) from core.document_observations))::date""").fetchone()
     return row[0] or dt.date.today()
 
 
@@ -206,7 +210,7 @@ def municipal_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """KPIs reported per municipality or prefecture that have data."""
     sql = """select k.kpi_id, k.name, k.area_level, k.target_value, k.unit from kpis k
              where k.area_level in ('municipality', 'prefecture')
-               and exists (select 1 from observations o where o.kpi_id = k.kpi_id and o.area_level = k.area_level)
+               and exists (select 1 from core.observations o where o.kpi_id = k.kpi_id and o.area_level = k.area_level)
              order by k.kpi_id"""
     return con.execute(sql).df()
 
@@ -414,18 +418,24 @@ def batches(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
 def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per KPI with data: areas, periods and values in force, first and last period."""
     sql = """
-        select o.kpi_id, k.name, k.area_level, count(distinct o.area_code) as areas, count(distinct o.period) as periods,
-               count(*) as values, min(o.period) as first_period, max(o.period) as last_period,
-               bool_or(o.is_synthetic) as synthetic
-        from observations o join kpis k using (kpi_id) group by all order by o.kpi_id
+        with obs as (  -- stored rows (all revisions), grouped per KPI without ranking the history
+            select kpi_id, area_code, period, is_synthetic from core.observations
+            union all
+            select kpi_id, area_code, period, false from core.document_observations
+        )
+        select o.kpi_id, any_value(k.name) as name, any_value(k.area_level) as area_level,
+               count(distinct o.area_code) as areas, count(distinct o.period) as periods, count(*) as stored_values,
+               min(o.period) as first_period, max(o.period) as last_period, bool_or(o.is_synthetic) as synthetic
+        from obs o join kpis k using (kpi_id) group by o.kpi_id order by o.kpi_id
     """
     return con.execute(sql).df()
 
 
 def coverage_summary(con: duckdb.DuckDBPyConnection) -> dict:
     sql = """select (select count(*) from kpis where kind in ('progress', 'effect')),
-                    (select count(distinct kpi_id) from observations o join kpis k using (kpi_id)
-                     where k.kind in ('progress', 'effect')),
+                    (select count(*) from kpis k where k.kind in ('progress', 'effect')
+                     and (exists (select 1 from core.observations o where o.kpi_id = k.kpi_id)
+                          or exists (select 1 from core.document_observations d where d.kpi_id = k.kpi_id))),
                     (select count(*) from kpis where kind in ('progress', 'effect') and has_target)"""
     total, with_data, with_target = con.execute(sql).fetchone()
     return {"kpis": total, "with_data": with_data, "with_target": with_target}
