@@ -84,8 +84,9 @@ def generate(out: Path, kpi_copies: int = 1, seed: int = 1) -> dict:
                      "mode": "synthetic", "rows_total": len(frame), "rows_valid": len(frame), "rows_rejected": 0,
                      "is_synthetic": True, "note": f"benchmark seed={seed} (合成データ)"}
             store.insert_batch(con, batch, frame.assign(source="ベンチマーク(合成データ)", note=None, row=None, sheet=None),
-                               pd.DataFrame())
+                               pd.DataFrame(), refresh=False)
             rows += len(frame)
+        store.refresh_revisions(con)
         con.execute("commit")
     return {"rows": rows, "build_s": build_s, "generate_s": time.perf_counter() - t, "size_mib": out.stat().st_size / 2**20,
             "municipal_kpis": len(municipal) * kpi_copies}

@@ -22,14 +22,14 @@ import yaml
 from etl import kpi_defs, settings
 from etl.areas import area_table
 from etl.errors import QualityIssue, SourceError
-from etl.observations.store import carry_over_history, swapped, writer_lock
+from etl.observations.store import carry_over_history, refresh_revisions, swapped, writer_lock
 from etl.reference import ministry_table, pillar_table, status_tables
 from etl.schemas import validate
 from etl.sources.measures import parse_measures
 from etl.sources.reported import document_observations, load_spec, reference_indicators
 from etl.sources.schedule import parse_schedule
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: stored revision / superseded_at
 
 
 @dataclass
@@ -212,6 +212,7 @@ def build(warehouse: Path | None = None, sources: Path | None = None, defs_path:
     with writer_lock(target), swapped(target, copy=False) as con:
         _write(con, tables, meta)
         history = carry_over_history(target, con)
+        refresh_revisions(con)
         create_views(con)
     issues = tables["quality_issues"]["kind"].value_counts().to_dict()
     return BuildReport(

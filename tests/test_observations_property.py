@@ -4,7 +4,7 @@ import datetime as dt
 import shutil
 
 import duckdb
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from etl.observations.load import load_files
@@ -83,3 +83,69 @@ def test_loaded_plus_rejected_is_total_and_only_valid_rows_land(built, tmp_path_
                     for i, row in enumerate(rows) if not row["defect"]}
         assert added == expected
         assert r.rows_loaded == len(expected)
+
+
+# ---------------------------------------------------------------- "as of d" over any history
+# A key a document also quotes (known 2017-07-28), one only ever loaded, and two municipalities of a
+# municipality-level KPI, whose total is kept in core.area_totals.
+KEYS = [("M76-R1", "000000", "national", "FY2016", 2016, None, dt.date(2017, 3, 31)),
+        ("M37-E1", "000000", "national", "FY2016", 2016, None, dt.date(2017, 3, 31)),
+        ("M36-E1", "011002", "municipality", "FY2016", 2016, None, dt.date(2017, 3, 31)),
+        ("M36-E1", "131016", "municipality", "FY2016", 2016, None, dt.date(2017, 3, 31))]
+DAYS = [dt.datetime(2017, 7, d) for d in (1, 28, 29, 30)]  # ties with each other and with the document
+
+
+def ranked_as_of(con, day: dt.date) -> set:
+    """The definition observations_as_of must agree with: rank every revision known by the end of day."""
+    return set(con.execute("""
+        select kpi_id, area_code, period, value from (
+            select *, row_number() over (partition by kpi_id, area_code, period
+                                         order by is_synthetic, known_at desc, batch_id desc nulls last) as pick
+            from observations_history where known_at < ?::date + 1 and kpi_id in ('M76-R1', 'M37-E1', 'M36-E1'))
+        where pick = 1""", [day]).fetchall())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.tuples(st.sampled_from(DAYS), st.booleans(), st.lists(st.booleans(), min_size=1, max_size=4)),
+                        min_size=1, max_size=6))
+# a synthetic value arriving after a real one is never in force, and must not touch the totals meanwhile
+@example(batches=[(DAYS[0], False, [False, False, True]), (DAYS[1], True, [False, False, True, True])])
+def test_as_of_filter_equals_ranking_the_history(built, tmp_path_factory, batches):
+    """Batches of real or synthetic values, loaded out of order and on the same days, in any combination."""
+    import pandas as pd
+
+    from etl.observations import store
+
+    wh = tmp_path_factory.mktemp("asof") / "w.duckdb"
+    shutil.copy(built, wh)
+    con = duckdb.connect(str(wh))
+    try:
+        for i, (day, synthetic, which) in enumerate(batches):
+            keys = [KEYS[j] for j, on in enumerate(which) if on] or [KEYS[0]]
+            frame = pd.DataFrame(keys, columns=["kpi_id", "area_code", "area_level", "period", "fiscal_year", "month",
+                                                "period_end"]).assign(value=float(i % 3), source="prop", note=None, row=i + 1)
+            frame["month"] = frame["month"].astype("Int64")
+            store.insert_batch(con, {"file_name": f"b{i}", "sha256": str(i), "loaded_at": day, "loaded_by": "prop",
+                                     "mode": "synthetic" if synthetic else "all_or_nothing", "rows_total": len(frame),
+                                     "rows_valid": len(frame), "rows_rejected": 0, "is_synthetic": synthetic},
+                               frame, pd.DataFrame())
+        for day in [dt.date(2017, 6, 30), *(d.date() for d in DAYS)]:
+            got = set(con.execute("select kpi_id, area_code, period, value from observations_as_of(?::date) "
+                                  "where kpi_id in ('M76-R1', 'M37-E1', 'M36-E1')", [day]).fetchall())
+            assert got == ranked_as_of(con, day), day
+            # the kept totals equal a sum over the values in force
+            totals = con.execute("""select sum(d_sum)::double, sum(d_count), sum(d_positive), sum(d_synthetic)
+                                    from core.area_totals where kpi_id = 'M36-E1' and changed_at < ?::date + 1""",
+                                 [day]).fetchone()
+            direct = con.execute("""select sum(value), count(*), count(*) filter (where value > 0),
+                                           count(*) filter (where is_synthetic)
+                                    from observations_as_of(?::date) where kpi_id = 'M36-E1'""", [day]).fetchone()
+            assert tuple(x or 0 for x in totals) == tuple(x or 0 for x in direct), day
+        # revisions count up in the order the values became known, per key, without gaps
+        revisions = con.execute("""select kpi_id, area_code, list(revision order by known_at, batch_id nulls first)
+                                   from observations_history where kpi_id in ('M76-R1', 'M37-E1', 'M36-E1')
+                                     and period = 'FY2016' group by kpi_id, area_code""").fetchall()
+        for _, _, revs in revisions:
+            assert revs == list(range(1, len(revs) + 1))
+    finally:
+        con.close()

@@ -24,6 +24,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from etl import settings
+
 JST = ZoneInfo("Asia/Tokyo")
 HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine")
 
@@ -100,8 +102,12 @@ def find_batch_by_hash(con: duckdb.DuckDBPyConnection, sha256: str) -> int | Non
     return row[0] if row and row[0] is not None else None
 
 
-def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFrame, rejected: pd.DataFrame) -> int:
-    """Insert one batch (its header, observations and quarantined rows); returns its id."""
+def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFrame, rejected: pd.DataFrame,
+                 refresh: bool = True) -> int:
+    """Insert one batch (its header, observations and quarantined rows); returns its id.
+
+    refresh=False leaves revisions to one refresh_revisions(con) call after many batches.
+    """
     batch_id = next_batch_id(con)
     con.execute(
         """insert into core.obs_batches (batch_id, file_name, sha256, loaded_at, loaded_by, mode, rows_total, rows_valid,
@@ -121,6 +127,8 @@ def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFram
                        select batch_id, kpi_id, area_code, area_level, period, fiscal_year, month, period_end, value,
                               source, note, sheet, row_number, is_synthetic from frame""")
         con.unregister("frame")
+        if refresh:
+            refresh_revisions(con, batch_id)
     if len(rejected):
         frame = rejected.assign(batch_id=batch_id).rename(columns={"row": "row_number"})
         con.register("frame", frame)
@@ -129,3 +137,35 @@ def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFram
                        from frame""")
         con.unregister("frame")
     return batch_id
+
+
+def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
+    """Derive revision and superseded_at for the keys a batch touched (every key when batch_id is None),
+    then the per-area totals of those keys (core.area_totals).
+
+    Only keys holding more than one value need work: a single value is revision 1 and in force (the
+    column defaults), which keeps a national-scale load from ranking millions of rows it did not revise.
+    """
+    touched = "" if batch_id is None else (
+        f"semi join (select kpi_id, area_code, period from core.observations where batch_id = {int(batch_id)}) "
+        "using (kpi_id, area_code, period)")
+    con.execute(f"""
+        create or replace temp table revision_keys as
+        select kpi_id, area_code, period from (
+            select kpi_id, area_code, period from core.observations {touched}
+            union all
+            select kpi_id, area_code, period from core.document_observations {touched}
+        ) group by all having count(*) > 1""")
+    con.execute(_sql("refresh_revisions.sql"))
+    batch_only = "" if batch_id is None else f"and batch_id = {int(batch_id)}"
+    con.execute(f"""
+        create or replace temp table total_keys as
+        select distinct kpi_id, area_level, period from core.observations where area_level <> 'national' {batch_only}
+        union
+        select distinct kpi_id, area_level, period from core.document_observations
+        where area_level <> 'national' and {'true' if batch_id is None else 'false'}""")
+    con.execute(_sql("refresh_area_totals.sql"))
+
+
+def _sql(name: str) -> str:
+    return (settings.WAREHOUSE_SQL_DIR / "sql" / name).read_text(encoding="utf-8")

@@ -190,7 +190,29 @@ create table core.observations (
     note         varchar,
     sheet        varchar,
     row_number   integer,
-    is_synthetic boolean not null
+    is_synthetic boolean not null,
+    -- Derived by every write (etl/observations/store.refresh_revisions), so that "as of d" is a filter
+    -- instead of a ranking of the whole history: the revision number within the KPI × area × period, and
+    -- the time the first value that takes this one's place became known (null while nothing has).
+    revision      bigint not null default 1,
+    superseded_at timestamp
+);
+
+-- Derived by every write (etl/observations/store.refresh_revisions): how the total of the values reported
+-- per area for a KPI × period changed at each moment a value became known or was superseded. The
+-- national value as of d is the sum of the changes up to d, so status never scans every area's values.
+create table core.area_totals (
+    kpi_id      varchar not null,
+    area_level  varchar not null,
+    period      varchar not null,
+    fiscal_year integer not null,
+    month       integer,
+    period_end  date not null,
+    changed_at  timestamp not null,
+    d_sum       decimal(38, 10) not null,  -- exact, so that additions and withdrawals cancel
+    d_count     bigint not null,
+    d_positive  bigint not null,
+    d_synthetic bigint not null
 );
 
 create table core.obs_quarantine (
@@ -221,7 +243,9 @@ create table core.document_observations (
     document_title varchar,
     quote          varchar not null,
     location       varchar not null,
-    known_at       timestamp not null      -- publication date of the document
+    known_at       timestamp not null,     -- publication date of the document
+    revision       bigint not null default 1,    -- as in core.observations
+    superseded_at  timestamp
 );
 
 -- Progress statuses with their Japanese labels, icons and colour-blind-safe colours (statuses.yaml).

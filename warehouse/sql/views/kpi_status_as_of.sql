@@ -10,59 +10,64 @@ obs as (
     from observations_as_of(as_of)
     where period_end <= cast(as_of as date)
 ),
--- Values reported per area add up to the national value as kpis.aggregation says.
+-- Values reported per area add up to the national value as kpis.aggregation says. The per-area totals
+-- come from core.area_totals (kept by every write), not from a scan of every area's values.
 aggregated as (
     select
-        o.kpi_id, '000000' as area_code, 'national' as area_level, o.period,
-        any_value(o.fiscal_year) as fiscal_year, any_value(o.month) as month, any_value(o.period_end) as period_end,
-        case any_value(k.aggregation)
-            when 'sum' then sum(o.value)
-            when 'count' then count(*) filter (where o.value > 0)
-            when 'mean' then avg(o.value)
-        end as value,
-        bool_or(o.is_synthetic) as is_synthetic
-    from obs o
+        t.kpi_id, '000000' as area_code, 'national' as area_level, t.period,
+        any_value(t.fiscal_year) as fiscal_year, any_value(t.month) as month, any_value(t.period_end) as period_end,
+        cast(case any_value(k.aggregation)
+            when 'sum' then sum(t.d_sum)
+            when 'count' then sum(t.d_positive)
+            when 'mean' then sum(t.d_sum) / sum(t.d_count)
+        end as double) as value,
+        sum(t.d_synthetic) > 0 as is_synthetic
+    from core.area_totals t
     join kpis k using (kpi_id)
-    where k.aggregation in ('sum', 'count', 'mean') and k.kpi_level <> 'national' and o.area_level = k.kpi_level
-    group by o.kpi_id, o.period
+    where t.changed_at < cast(as_of as date) + interval 1 day and t.period_end <= cast(as_of as date)
+      and k.aggregation in ('sum', 'count', 'mean') and k.kpi_level <> 'national' and t.area_level = k.kpi_level
+    group by t.kpi_id, t.period
+    having sum(t.d_count) > 0
 ),
 series as (
     select o.* from obs o
-    anti join aggregated a on a.kpi_id = o.kpi_id and a.period = o.period and o.area_code = '000000'
+    anti join aggregated a on a.kpi_id = o.kpi_id and a.period = o.period
+    where o.area_code = '000000'
     union all by name
     select * from aggregated
+    union all by name
+    select o.* from obs o where o.area_code <> '000000'
 ),
-ranked as (
+-- One pass of arg_min/arg_max per series (no window over the rows): at national scale this is the
+-- difference between seconds and a minute. Ties on period_end (FY2020 and 2021-03) go to the larger period.
+ends as (
     select
-        s.*,
-        k.base_fy,
-        row_number() over (partition by s.kpi_id, s.area_code order by s.period_end desc) as from_latest,
-        row_number() over (partition by s.kpi_id, s.area_code order by s.period_end) as from_first,
-        row_number() over (partition by s.kpi_id, s.area_code, s.fiscal_year order by s.period_end desc) as in_year_from_last
+        s.kpi_id, s.area_code,
+        any_value(s.area_level) as area_level,
+        count(*) as n_obs,
+        arg_max({'value': s.value, 'period': s.period, 'period_end': s.period_end, 'fiscal_year': s.fiscal_year},
+                {'period_end': s.period_end, 'period': s.period}) as latest,
+        arg_min({'value': s.value, 'period': s.period, 'period_end': s.period_end, 'fiscal_year': s.fiscal_year},
+                {'period_end': s.period_end, 'period': s.period}) as first,
+        -- the base year's value is its last observation within that fiscal year
+        arg_max({'value': s.value, 'period': s.period, 'period_end': s.period_end},
+                {'period_end': s.period_end, 'period': s.period}) filter (where s.fiscal_year = k.base_fy) as base,
+        bool_and(s.value in (0, 1)) as is_flag_series,
+        bool_or(s.is_synthetic) as includes_synthetic
     from series s
     join kpis k using (kpi_id)
+    group by s.kpi_id, s.area_code
 ),
 summary as (
     select
-        kpi_id, area_code,
-        any_value(area_level) as area_level,
-        count(*) as n_obs,
-        max(value) filter (where from_latest = 1) as latest_value,
-        max(period) filter (where from_latest = 1) as latest_period,
-        max(period_end) filter (where from_latest = 1) as latest_end,
-        max(fiscal_year) filter (where from_latest = 1) as latest_fy,
-        max(value) filter (where from_first = 1) as first_value,
-        max(period) filter (where from_first = 1) as first_period,
-        max(period_end) filter (where from_first = 1) as first_end,
-        max(fiscal_year) filter (where from_first = 1) as first_fy,
-        -- the base year's value is its last observation within that fiscal year
-        max(value) filter (where fiscal_year = base_fy and in_year_from_last = 1) as base_year_value,
-        max(period) filter (where fiscal_year = base_fy and in_year_from_last = 1) as base_year_period,
-        max(period_end) filter (where fiscal_year = base_fy and in_year_from_last = 1) as base_year_end,
-        bool_and(value in (0, 1)) as is_flag_series,
-        bool_or(is_synthetic) as includes_synthetic
-    from ranked
-    group by kpi_id, area_code
+        kpi_id, area_code, area_level, n_obs,
+        latest.value as latest_value, latest.period as latest_period, latest.period_end as latest_end,
+        latest.fiscal_year as latest_fy,
+        first.value as first_value, first.period as first_period, first.period_end as first_end,
+        first.fiscal_year as first_fy,
+        base.value as base_year_value, base.period as base_year_period, base.period_end as base_year_end,
+        is_flag_series, includes_synthetic
+    from ends
 ),
 keys as (  -- every KPI has a national row, with data or not
     select kpi_id, area_code from summary

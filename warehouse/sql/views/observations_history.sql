@@ -11,7 +11,9 @@ with loaded as (
         null::varchar as quote,
         b.loaded_at as known_at,
         b.loaded_by,
-        o.is_synthetic
+        o.is_synthetic,
+        o.revision,
+        o.superseded_at
     from core.observations o
     join core.obs_batches b using (batch_id)
 ),
@@ -26,18 +28,14 @@ documents as (
         quote,
         known_at,
         'document' as loaded_by,
-        false as is_synthetic
+        false as is_synthetic,
+        revision,
+        superseded_at
     from core.document_observations
 ),
-unioned as (
+final as (
     select * from loaded
     union all by name
     select * from documents
-),
-final as (
-    select
-        *,
-        row_number() over (partition by kpi_id, area_code, period order by known_at, batch_id nulls first) as revision
-    from unioned
 )
 select * from final;
