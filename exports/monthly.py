@@ -6,7 +6,9 @@ input data and looks like a formula is always stored as text.
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime as dt
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -49,6 +51,13 @@ def file_name(as_of: dt.date, ministry: str | None = None) -> str:
     return f"進捗管理_{month}{'_' + ministry if ministry else ''}.xlsx"
 
 
+BODY_FONT = Font(name=FONT_NAME, size=10)
+# Per workbook: style combination → the cell style openpyxl derived for it. Assigning font, fill and
+# border to every cell costs a registry lookup each; copying the finished style array does not, which
+# matters with thousands of cells in the national-scale workbook.
+_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _set(ws: Worksheet, row: int, col: int, value, fmt: str | None = None, **style):
     """Write a value; text that looks like a formula stays text (never evaluated by Excel)."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
@@ -56,14 +65,22 @@ def _set(ws: Worksheet, row: int, col: int, value, fmt: str | None = None, **sty
     elif isinstance(value, pd.Timestamp):
         value = value.to_pydatetime().date()
     cell = ws.cell(row=row, column=col, value=value)
+    style.setdefault("font", BODY_FONT)
+    known = _STYLES.setdefault(ws.parent, {})
+    # keyed by identity (hashing openpyxl style objects is what is slow); the entry keeps the objects
+    # alive, so an id is never reused for another object while it is a key
+    key = (fmt, *((k, id(v)) for k, v in style.items()))
+    if key in known:
+        cell._style = copy.copy(known[key][0])
+    else:
+        if fmt:
+            cell.number_format = fmt
+        for k, v in style.items():
+            setattr(cell, k, v)
+        known[key] = (copy.copy(cell._style), tuple(style.values()))
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"
         cell.quotePrefix = True
-    if fmt:
-        cell.number_format = fmt
-    cell.font = style.pop("font", Font(name=FONT_NAME, size=10))
-    for k, v in style.items():
-        setattr(cell, k, v)
     return cell
 
 
@@ -121,7 +138,7 @@ def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synth
              alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
              border=Border(top=THIN, bottom=THIN, left=THIN, right=THIN))
         ws.column_dimensions[get_column_letter(c)].width = width
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, rule = Alignment(wrap_text=True, vertical="top"), Border(bottom=THIN)
     for i, r in enumerate(rows.itertuples(), start=start + 1):
         values = [
             r.measure_no, r.title, r.lead_ministry, r.pillar_short, r.kpi_id, KIND_JA.get(r.kind, r.kind), r.name, r.unit,
@@ -131,7 +148,7 @@ def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synth
             None if pd.isna(r.prev_order) else f"{r.prev_icon} {r.prev_label}", _change(r), r.status_reason, r.sources,
         ]
         for c, (value, (_, _, fmt)) in enumerate(zip(values, COLUMNS), start=1):
-            cell = _set(ws, i, c, value, fmt, alignment=wrap, border=Border(bottom=THIN))
+            cell = _set(ws, i, c, value, fmt, alignment=wrap, border=rule)
             if c == 17:
                 cell.fill = PatternFill("solid", fgColor=r.status_color.lstrip("#"))
                 cell.font = Font(name=FONT_NAME, size=10, bold=True)
@@ -212,13 +229,14 @@ def _schedule(ws: Worksheet, items: pd.DataFrame, as_of: dt.date, report: str, s
             cell.fill = PatternFill("solid", fgColor="D55E00")
             cell.font = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
     phase_fill = {"短期": "56B4E9", "中期": "009E73", "長期": "E69F00"}
+    wrap, centre = Alignment(wrap_text=True, vertical="top"), Alignment(horizontal="center")
     for i, it in enumerate(items.itertuples(), start=start + 1):
         _set(ws, i, 1, it.item_id)
-        _set(ws, i, 2, it.section, alignment=Alignment(wrap_text=True, vertical="top"))
-        _set(ws, i, 3, it.title, alignment=Alignment(wrap_text=True, vertical="top"))
-        _set(ws, i, 4, "、".join(it.ministries), alignment=Alignment(wrap_text=True, vertical="top"))
+        _set(ws, i, 2, it.section, alignment=wrap)
+        _set(ws, i, 3, it.title, alignment=wrap)
+        _set(ws, i, 4, "、".join(it.ministries), alignment=wrap)
         for c, y in enumerate(years, start=5):
-            cell = _set(ws, i, c, "■" if it.start_fy <= y <= it.end_fy else None, alignment=Alignment(horizontal="center"))
+            cell = _set(ws, i, c, "■" if it.start_fy <= y <= it.end_fy else None, alignment=centre)
             if it.start_fy <= y <= it.end_fy:
                 phase = "短期" if y <= 2015 else "中期" if y <= 2018 else "長期"
                 cell.fill = PatternFill("solid", fgColor=phase_fill[phase])

@@ -215,28 +215,33 @@ def municipal_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql).df()
 
 
-def prefecture_adoption(con: duckdb.DuckDBPyConnection, kpi_id: str, as_of: dt.date) -> pd.DataFrame:
-    """Per prefecture: areas reporting, adopting (latest value > 0) and the adoption rate."""
+def prefecture_adoption(con: duckdb.DuckDBPyConnection, kpi_ids: str | list[str], as_of: dt.date) -> pd.DataFrame:
+    """Per KPI × prefecture: areas reporting, adopting (latest value > 0) and the adoption rate.
+
+    One query for any number of KPIs: the workbook asks for all of them at once.
+    """
+    ids = [kpi_ids] if isinstance(kpi_ids, str) else list(kpi_ids)
     sql = """
-        with latest as (
-            select area_code, arg_max(value, period_end) as value
-            from observations_as_of(?) o join kpis k using (kpi_id)
-            where kpi_id = ? and o.area_level = k.area_level and period_end <= ?::date
-            group by area_code
+        with k as (select kpi_id, area_level from kpis where list_contains(?::varchar[], kpi_id)),
+        latest as (
+            select o.kpi_id, o.area_code, arg_max(o.value, o.period_end) as value
+            from observations_as_of(?) o join k on k.kpi_id = o.kpi_id and o.area_level = k.area_level
+            where o.period_end <= ?::date
+            group by o.kpi_id, o.area_code
         ),
         base as (
-            select a.prefecture_code, a.area_code from areas a join kpis k on k.kpi_id = ? and a.level = k.area_level
+            select k.kpi_id, a.prefecture_code, a.area_code from areas a join k on a.level = k.area_level
         )
-        select p.prefecture_code, p.name as prefecture, count(b.area_code) as areas,
+        select b.kpi_id, p.prefecture_code, p.name as prefecture, count(b.area_code) as areas,
                count(l.area_code) as reporting, count(l.area_code) filter (where l.value > 0) as adopted,
                count(l.area_code) filter (where l.value > 0) / nullif(count(b.area_code), 0) as rate
         from areas p
         join base b on b.prefecture_code = p.prefecture_code
-        left join latest l on l.area_code = b.area_code
+        left join latest l on l.kpi_id = b.kpi_id and l.area_code = b.area_code
         where p.level = 'prefecture'
-        group by p.prefecture_code, p.name order by p.prefecture_code
+        group by b.kpi_id, p.prefecture_code, p.name order by b.kpi_id, p.prefecture_code
     """
-    return con.execute(sql, [as_of, kpi_id, as_of, kpi_id]).df()
+    return con.execute(sql, [ids, as_of, as_of]).df()
 
 
 def municipality_ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, prefecture_code: str | None,
@@ -450,9 +455,10 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
     sql = """
         with now as (select * from kpi_status_as_of(?) where area_code = '000000' and kind in ('progress', 'effect')),
         prev as (select kpi_id, status, latest_period from kpi_status_as_of(?) where area_code = '000000'),
-        src as (
-            select kpi_id, string_agg(distinct coalesce(source, ''), ' / ') filter (where source is not null) as sources
-            from observations_as_of(?) where area_code = '000000' or area_level <> 'national' group by kpi_id
+        src as (  -- distinct pairs first: a handful of sources over millions of rows
+            select kpi_id, string_agg(source, ' / ' order by source) as sources
+            from (select distinct kpi_id, source from observations_as_of(?) where source is not null)
+            group by kpi_id
         )
         select m.measure_no, m.title, m.lead_ministries[1] as lead_ministry, m.lead_ministries, coalesce(m.pillar, '(柱なし)') as pillar,
                coalesce(pl.short_name, '(柱なし)') as pillar_short,
@@ -482,9 +488,5 @@ def data_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date | None
 
 
 def adoption_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """Adoption rate per prefecture × municipality-level KPI (long form)."""
-    frames = []
-    for kpi_id in municipal_kpis(con)["kpi_id"]:
-        frames.append(prefecture_adoption(con, kpi_id, as_of).assign(kpi_id=kpi_id))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["prefecture_code", "prefecture", "areas", "reporting", "adopted", "rate", "kpi_id"])
+    """Adoption rate per municipality-level KPI × prefecture (long form)."""
+    return prefecture_adoption(con, municipal_kpis(con)["kpi_id"].tolist(), as_of)
