@@ -42,7 +42,8 @@ for k in detail.to_dict("records"):
         st.caption(f"出典: {q.source} 「{q.quote}」({q.location})")
     if not series.empty:
         with st.expander(f"{k['kpi_id']} の値"):
-            st.dataframe(series[["period", "value", "origin", "source"]], hide_index=True)
+            origin = series["origin"].map({"load": "報告", "document": "資料の記載"}).fillna(series["origin"])
+            st.dataframe(labels.ja_columns(series[["period", "value", "source"]].assign(origin=origin)), hide_index=True)
             page.download(series, f"series_{k['kpi_id']}_{as_of}")
 
 st.subheader("関連する可能性のある工程(工程表)")

@@ -1,7 +1,7 @@
 """府省庁別: one ministry's measures and KPIs, and a comparison across ministries."""
 import streamlit as st
 
-from ui import charts, filters, page, state, tables
+from ui import charts, filters, labels, page, state, tables
 from warehouse import queries
 
 as_of = page.start("府省庁別", "府省庁ごとの施策とKPIの状況")
@@ -20,5 +20,7 @@ st.subheader("府省庁の比較(全国KPIの状況)")
 comparison = state.query(queries.ministry_comparison, as_of, "lead" if lead_only else "involved")
 st.plotly_chart(charts.stacked_status(comparison, "ministry", "府省庁別のKPIの状況"), key="ministry_bars")
 with st.expander("表とダウンロード"):
-    st.dataframe(comparison[["ministry", "kind", "status_label", "kpis"]], hide_index=True)
-    page.download(comparison[["ministry", "kind", "status_label", "kpis"]], f"ministries_{as_of}")
+    table = labels.ja_columns(comparison[["ministry", "kind", "status_label", "kpis"]].assign(
+        kind=comparison["kind"].map(labels.KIND_JA)))
+    st.dataframe(table, hide_index=True)
+    page.download(table, f"ministries_{as_of}")

@@ -1,7 +1,7 @@
 """柱別: one pillar's measures and KPIs, a comparison across pillars, and the pillar × ministry matrix."""
 import streamlit as st
 
-from ui import charts, filters, page, state, tables
+from ui import charts, filters, labels, page, state, tables
 from warehouse import queries
 
 as_of = page.start("柱別", "官民データ活用推進計画の柱ごとの状況")
@@ -17,12 +17,13 @@ else:
 st.subheader("柱の比較(全国KPIの状況)")
 comparison = state.query(queries.pillar_comparison, as_of)
 st.plotly_chart(charts.stacked_status(comparison, "pillar_short", "柱別のKPIの状況"), key="pillar_bars")
-page.download(comparison[["pillar", "kind", "status_label", "kpis"]], f"pillars_{as_of}")
+page.download(labels.ja_columns(comparison[["pillar", "kind", "status_label", "kpis"]].assign(
+    kind=comparison["kind"].map(labels.KIND_JA))), f"pillars_{as_of}")
 
 st.subheader("柱 × 主担当府省庁(施策数)")
 matrix = state.query(queries.pillar_ministry_matrix)
 st.plotly_chart(charts.heatmap(matrix, "pillar", "ministry", "measures", "柱 × 主担当府省庁"), key="pillar_matrix")
 with st.expander("表とダウンロード"):
     pivot = matrix.pivot_table(index="pillar", columns="ministry", values="measures", aggfunc="sum", fill_value=0)
-    st.dataframe(pivot)
-    page.download(matrix[["pillar", "ministry", "measures"]], "pillar_ministry")
+    st.dataframe(pivot.rename_axis(index="柱", columns="府省庁"))
+    page.download(labels.ja_columns(matrix[["pillar", "ministry", "measures"]]), "pillar_ministry")

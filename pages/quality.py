@@ -1,7 +1,7 @@
 """データ品質: what the parsers could not read with confidence, quarantined rows, coverage and loads."""
 import streamlit as st
 
-from ui import page, state
+from ui import labels, page, state
 from warehouse import queries
 
 page.start("データ品質", "読み取りの不確かな箇所、隔離された行、データの充足状況、読込履歴")
@@ -14,22 +14,22 @@ c3.metric("実績値のあるKPI", summary["with_data"])
 st.subheader("抽出時の品質課題")
 severity = st.radio("重要度", ["warning", "info"], horizontal=True, key="severity",
                     format_func={"warning": "要確認(warning)", "info": "処理済みの記録(info)"}.get)
-issues = state.query(queries.quality_issues, severity)
+issues = labels.ja_columns(state.query(queries.quality_issues, severity))
 st.caption(f"{len(issues)}件")
 st.dataframe(issues, hide_index=True, key="issues")
 page.download(issues, f"quality_issues_{severity}")
 
 st.subheader("隔離された行(--accept-valid で読み込まれなかった行)")
-q = state.query(queries.quarantine)
+q = labels.ja_columns(state.query(queries.quarantine))
 if q.empty:
     st.write("ありません。")
 else:
     st.dataframe(q, hide_index=True, key="quarantine")
 
 st.subheader("データの充足状況(KPI × 団体 × 期間)")
-cov = state.query(queries.coverage)
+cov = labels.ja_columns(state.query(queries.coverage))
 st.dataframe(cov, hide_index=True, key="coverage")
 page.download(cov, "coverage")
 
 st.subheader("最近の読込")
-st.dataframe(state.query(queries.batches), hide_index=True, key="batches")
+st.dataframe(labels.ja_columns(state.query(queries.batches)), hide_index=True, key="batches")

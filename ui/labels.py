@@ -39,3 +39,21 @@ def number(v, unit: str | None = None) -> str:
         return "—"
     text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
     return f"{text}{unit or ''}"
+
+
+# Column headings for tables shown as they come from a query (the CSV downloads keep them too).
+COLUMNS_JA = {
+    "source": "出典", "location": "箇所", "kind": "種別", "severity": "重要度", "entity_id": "対象ID", "message": "内容",
+    "batch_id": "読込ID", "sheet": "シート", "row_number": "行", "kpi_id": "KPI", "area": "団体", "period": "期間",
+    "value": "値", "unit": "単位", "note": "備考", "reasons": "理由", "file_name": "ファイル", "loaded_at": "読込日時",
+    "loaded_by": "読込者", "mode": "方式", "rows_total": "行数", "rows_loaded": "読込行数", "rows_rejected": "不採用行数",
+    "is_synthetic": "合成データ", "synthetic": "合成データ", "name": "指標", "area_level": "単位団体",
+    "areas": "団体数", "periods": "期間数", "stored_values": "値の数(改訂を含む)", "first_period": "最初の期間",
+    "last_period": "最後の期間", "ministry": "府省庁", "status_label": "状況", "kpis": "KPI数", "origin": "種類",
+    "pillar": "柱", "measures": "施策数",
+}
+
+
+def ja_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The same frame with Japanese column headings where one is defined."""
+    return df.rename(columns=COLUMNS_JA)
