@@ -146,16 +146,29 @@ def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = Non
     Only keys holding more than one value need work: a single value is revision 1 and in force (the
     column defaults), which keeps a national-scale load from ranking millions of rows it did not revise.
     """
-    touched = "" if batch_id is None else (
-        f"semi join (select kpi_id, area_code, period from core.observations where batch_id = {int(batch_id)}) "
-        "using (kpi_id, area_code, period)")
-    con.execute(f"""
-        create or replace temp table revision_keys as
-        select kpi_id, area_code, period from (
-            select kpi_id, area_code, period from core.observations {touched}
-            union all
-            select kpi_id, area_code, period from core.document_observations {touched}
-        ) group by all having count(*) > 1""")
+    if batch_id is None:
+        con.execute("""
+            create or replace temp table revision_keys as
+            select kpi_id, area_code, period from (
+                select kpi_id, area_code, period from core.observations
+                union all
+                select kpi_id, area_code, period from core.document_observations
+            ) group by all having count(*) > 1""")
+    else:
+        # a batch revises a key only if another row holds it; look among the rows of the batch's
+        # KPI × period pairs first (a new month's submission has none)
+        con.execute("""
+            create or replace temp table revision_keys as
+            with batch as (select kpi_id, area_code, period from core.observations where batch_id = $b),
+            pairs as (select distinct kpi_id, period from batch),
+            others as (
+                select kpi_id, area_code, period from core.observations semi join pairs using (kpi_id, period)
+                where batch_id <> $b
+                union all
+                select kpi_id, area_code, period from core.document_observations semi join pairs using (kpi_id, period)
+            )
+            select distinct kpi_id, area_code, period from others semi join batch using (kpi_id, area_code, period)""",
+                    {"b": int(batch_id)})
     con.execute(_sql("refresh_revisions.sql"))
     batch_only = "" if batch_id is None else f"and batch_id = {int(batch_id)}"
     con.execute(f"""
