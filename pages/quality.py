@@ -27,7 +27,8 @@ else:
     st.dataframe(q, hide_index=True, key="quarantine")
 
 st.subheader("データの充足状況(KPI × 団体 × 期間)")
-cov = labels.ja_columns(state.query(queries.coverage))
+cov = state.query(queries.coverage)
+cov = labels.ja_columns(cov.assign(area_level=cov["area_level"].map(labels.LEVEL_JA).fillna(cov["area_level"])))
 st.dataframe(cov, hide_index=True, key="coverage")
 page.download(cov, "coverage")
 
