@@ -1,8 +1,8 @@
-"""National-scale figures: page run times (cold and warm cache), workbook export, memory, and the
-overview computed by a naive pandas implementation as a baseline.
+"""National-scale figures: build time and load rows/s, page run times (cold and warm cache), workbook
+export, memory, and the overview computed by a naive pandas implementation as a baseline.
 
     python benchmarks/generate.py /tmp/national.duckdb [--kpi-copies N]
-    python benchmarks/run.py /tmp/national.duckdb [--repeat 5]
+    python benchmarks/run.py /tmp/national.duckdb [--repeat 5] [--skip-load]
 
 Targets (issue 7): every page warm ≤ 0.3 s and cold ≤ 2 s; peak RSS ≤ 1.5 GiB; warehouse ≤ 1 GiB;
 the overview ≥ 10× faster than the pandas baseline.
@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -120,9 +121,15 @@ def main() -> None:
     ap.add_argument("warehouse", type=Path)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--as-of", help="report date (default: the day of the latest load)")
+    ap.add_argument("--skip-load", action="store_true", help="skip the build and load figures (about 30 s)")
     args = ap.parse_args()
     wh = args.warehouse
     print(f"machine: {machine()}")
+    if not args.skip_load:  # build time and load rows/s, in their own process so as not to add to this one's RSS
+        out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load_observations.py")], check=True,
+                             capture_output=True, text=True).stdout
+        print("build and load (benchmarks/load_observations.py):")
+        print("".join(f"  {line}\n" for line in out.splitlines() if not line.startswith("machine")), end="")
     import duckdb
 
     from warehouse import queries
