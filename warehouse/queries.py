@@ -210,7 +210,8 @@ def municipal_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """KPIs reported per municipality or prefecture that have data."""
     sql = """select k.kpi_id, k.name, k.area_level, k.target_value, k.unit from kpis k
              where k.area_level in ('municipality', 'prefecture')
-               and exists (select 1 from core.observations o where o.kpi_id = k.kpi_id and o.area_level = k.area_level)
+               -- the per-area totals list every KPI × level with values, without scanning them
+               and exists (select 1 from core.area_totals t where t.kpi_id = k.kpi_id and t.area_level = k.area_level)
              order by k.kpi_id"""
     return con.execute(sql).df()
 
