@@ -23,7 +23,7 @@ with right:
         st.info("このKPIは都道府県単位で数えるため、市区町村の地図はありません。")
 view = adoption.assign(rate=adoption["rate"].map(lambda r: "—" if r != r else f"{r:.1%}"))
 st.dataframe(view.rename(columns={"prefecture": "都道府県", "areas": "団体数", "reporting": "報告団体",
-                                  "adopted": "実施団体", "rate": "実施率"}).drop(columns=["prefecture_code"]),
+                                  "adopted": "実施団体", "rate": "実施率"}).drop(columns=["kpi_id", "prefecture_code"]),
              hide_index=True, key="pref_table")
 page.download(adoption, f"adoption_{kpi}_{as_of}")
 

@@ -1,6 +1,7 @@
 """Every page under AppTest: renders on the demo data, on the bundled data alone and without a warehouse;
 filters change the content and live in the URL; loaders only may upload."""
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -44,6 +45,12 @@ def test_every_page_renders_on_demo_data(page, demo, monkeypatch):
     assert any("デモ（合成データ）" in w.value for w in at.warning)
     if page not in ("upload", "sql", "export", "measure"):  # these show content after a choice
         assert charts(at) + len(at.dataframe) > 0
+    if page != "sql":  # the SQL page shows the analyst's own column names
+        for df in at.dataframe:
+            labelled = {k for k, v in json.loads(df.proto.columns or "{}").items() if v.get("label")}  # column_config
+            raw = [c for c in map(str, [*df.value.columns, *df.value.index.names])
+                   if re.fullmatch(r"[a-z_]+", c) and c not in labelled]
+            assert not raw, f"column headings shown as identifiers on {page}: {raw}"
 
 
 @pytest.mark.parametrize("page", PAGES)
