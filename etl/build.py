@@ -161,10 +161,6 @@ def _source_rows(sources: Path, manifest: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------- writing
 
 
-def _sql(name: str) -> str:
-    return (settings.WAREHOUSE_SQL_DIR / "sql" / name).read_text(encoding="utf-8")
-
-
 def view_files() -> list[Path]:
     """The analyst views, one .sql file each (the documented contract)."""
     return sorted((settings.WAREHOUSE_SQL_DIR / "sql" / "views").glob("*.sql"))
@@ -186,7 +182,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], meta: dict) -> None:
-    con.execute(_sql("schema.sql"))
+    con.execute(settings.warehouse_sql("schema.sql"))
     for name, df in tables.items():
         con.register("frame", df)
         con.execute(f"insert into core.{name} by name select * from frame")

@@ -12,6 +12,11 @@ DEFAULT_WAREHOUSE = ROOT / "warehouse" / "shinchoku.duckdb"
 DEFAULT_KPI_DEFS = ROOT / "kpi_defs.yaml"
 
 
+def warehouse_sql(name: str) -> str:
+    """The text of warehouse/sql/NAME (schema and write-time refresh scripts)."""
+    return (WAREHOUSE_SQL_DIR / "sql" / name).read_text(encoding="utf-8")
+
+
 def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
     """The warehouse file: explicit argument, else $SHINCHOKU_WAREHOUSE, else the default."""
     if explicit:

@@ -58,9 +58,7 @@ def warehouse_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def has_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any synthetic (demo) value is in force; pages then show the 「デモ（合成データ）」 label."""
-    # the batches say it without ranking the whole history
-    sql = "select exists (select 1 from core.obs_batches where is_synthetic and rows_loaded > 0)"
-    return bool(con.execute(sql).fetchone()[0])
+    return bool(con.execute("select exists (select 1 from observations where is_synthetic)").fetchone()[0])
 
 
 def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None = None) -> pd.DataFrame:
@@ -78,8 +76,8 @@ def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None
 
 def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
     """The report date a page opens with: the day the latest value became known (today if none)."""
-    # read the small tables, not the history view (which ranks every revision)
-    row = con.execute("""select greatest((select max(loaded_at) from core.obs_batches),
+    # the batch headers hold the load times: no need to read the rows
+    row = con.execute("""select greatest((select max(loaded_at) from core.obs_batches where rows_loaded > 0),
                                          (select max(known_at) from core.document_observations))::date""").fetchone()
     return row[0] or dt.date.today()
 
@@ -422,9 +420,9 @@ def batches(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per KPI with data: areas, periods and values in force, first and last period."""
+    """Per KPI with data: areas, periods and stored values (revisions included), first and last period."""
     sql = """
-        with obs as (  -- stored rows (all revisions), grouped per KPI without ranking the history
+        with obs as (  -- every stored row, revisions included (the column says so: stored_values)
             select kpi_id, area_code, period, is_synthetic from core.observations
             union all
             select kpi_id, area_code, period, false from core.document_observations

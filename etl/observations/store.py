@@ -169,16 +169,13 @@ def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = Non
             )
             select distinct kpi_id, area_code, period from others semi join batch using (kpi_id, area_code, period)""",
                     {"b": int(batch_id)})
-    con.execute(_sql("refresh_revisions.sql"))
-    batch_only = "" if batch_id is None else f"and batch_id = {int(batch_id)}"
-    con.execute(f"""
-        create or replace temp table total_keys as
-        select distinct kpi_id, area_level, period from core.observations where area_level <> 'national' {batch_only}
-        union
-        select distinct kpi_id, area_level, period from core.document_observations
-        where area_level <> 'national' and {'true' if batch_id is None else 'false'}""")
-    con.execute(_sql("refresh_area_totals.sql"))
-
-
-def _sql(name: str) -> str:
-    return (settings.WAREHOUSE_SQL_DIR / "sql" / name).read_text(encoding="utf-8")
+    con.execute(settings.warehouse_sql("refresh_revisions.sql"))
+    if batch_id is None:
+        keys = """select kpi_id, area_level, period from core.observations where area_level <> 'national'
+                  union
+                  select kpi_id, area_level, period from core.document_observations where area_level <> 'national'"""
+    else:
+        keys = f"""select distinct kpi_id, area_level, period from core.observations
+                   where area_level <> 'national' and batch_id = {int(batch_id)}"""
+    con.execute(f"create or replace temp table total_keys as {keys}")
+    con.execute(settings.warehouse_sql("refresh_area_totals.sql"))
