@@ -1,24 +1,29 @@
-"""SQL: a read-only query box over the documented views, with row and time limits."""
+"""SQL: one read-only query over the documented views, run in an isolated worker process."""
 import io
 import re
 
 import streamlit as st
 
 from etl import settings
-from ui import page
-from warehouse.sandbox import MAX_ROWS, TIMEOUT_S, QueryRefused, run_query, sandbox_connection
+from ui import auth, labels, page
+from warehouse.sandbox import MAX_ROWS, MEMORY_BYTES, TIMEOUT_S, QueryRefused, run_query
 
 page.start("SQL", "文書化されたビュー(docs/schema.md)を読み取り専用で照会できます")
+if not auth.sql_open_to_visitors() and not auth.current_user("query"):
+    st.info("SQLでの照会は、ログインした利用者(分析担当・データ登録担当)が使えます。")
+    st.stop()
 examples = re.findall(r"```sql\n(.*?)```", (settings.ROOT / "docs" / "schema.md").read_text(encoding="utf-8"), flags=re.S)
 example = st.selectbox("例", examples, index=0, key="example", format_func=lambda s: s.strip().splitlines()[0][:90])
 sql = st.text_area("SQL", value=example, height=160, key="sql")
-st.caption(f"最大 {MAX_ROWS:,} 行、{TIMEOUT_S:.0f} 秒まで。ファイルの読み書き、ATTACH、拡張機能、設定の変更はできません。")
+st.caption(f"SELECT文を1つだけ実行できます。最大 {MAX_ROWS:,} 行、{TIMEOUT_S:.0f} 秒、メモリ {MEMORY_BYTES // 2**20:,} MB まで。"
+           "ファイルの読み書き、ATTACH、拡張機能、設定の変更はできません。")
 if st.button("実行", type="primary", key="run"):
-    con = sandbox_connection()
     try:
-        result = run_query(con, sql)
+        result = run_query(sql)
     except QueryRefused as e:
-        st.error(f"実行できませんでした: {e}")
+        st.error(f"実行できませんでした: {labels.plain(e.message)}")
+        if e.detail:
+            st.code(e.detail, language=None)  # DuckDB's own words, as plain text
     else:
         st.dataframe(result.frame, hide_index=True, key="result")
         st.caption(f"{len(result.frame):,} 行{'(上限で打ち切り)' if result.truncated else ''}・{result.seconds:.2f} 秒")
@@ -26,5 +31,3 @@ if st.button("実行", type="primary", key="run"):
         buf = io.BytesIO()
         result.frame.to_parquet(buf, index=False)
         st.download_button("Parquetをダウンロード", buf.getvalue(), file_name="query.parquet", key="parquet")
-    finally:
-        con.close()

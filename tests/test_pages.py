@@ -117,7 +117,30 @@ def test_schedule_filter(demo, monkeypatch):
     assert all("文部科学省" in m for m in some["府省庁"])
 
 
+def test_sql_page_is_for_signed_in_users_by_default(built, monkeypatch):
+    monkeypatch.delenv("SHINCHOKU_SQL_PUBLIC", raising=False)
+    at = open_page("sql", built, monkeypatch)
+    assert not at.exception
+    assert not at.text_area and any("ログイン" in i.value for i in at.info)
+
+
+def test_sql_page_for_analysts(built, monkeypatch):
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(built))
+    monkeypatch.delenv("SHINCHOKU_SQL_PUBLIC", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["users"] = {"suzuki": {"password_hash": hash_password("pw-analyst"), "role": "analyst"}}
+    at.switch_page("pages/sql.py")
+    at.run()
+    at.text_input(key="login_name").input("suzuki")
+    at.text_input(key="login_password").input("pw-analyst")
+    at.button[0].click().run()
+    at.run()
+    assert not at.exception and at.session_state["signed_in"] == "suzuki"
+    assert [t.key for t in at.text_area] == ["sql"]
+
+
 def test_sql_page_refuses_files(built, monkeypatch):
+    monkeypatch.setenv("SHINCHOKU_SQL_PUBLIC", "1")  # the operator opened it to every visitor
     at = open_page("sql", built, monkeypatch)
     at.text_area(key="sql").input("select * from read_csv('/etc/passwd')").run()
     at.button(key="run").click().run()
@@ -129,7 +152,7 @@ def test_sql_page_refuses_files(built, monkeypatch):
 
 def test_passwords_are_hashed_and_checked():
     stored = hash_password("正しいパスワード")
-    assert stored.startswith("scrypt:") and "正しい" not in stored
+    assert stored.startswith("$argon2id$") and "正しい" not in stored
     assert verify_password("正しいパスワード", stored)
     assert not verify_password("違う", stored)
     assert not verify_password("x", "plain-text")
@@ -153,7 +176,7 @@ def test_upload_needs_a_loader(built, tmp_path, monkeypatch):
     at.text_input(key="login_password").input("pw-loader")
     at.button[0].click().run()
     assert not at.exception
-    assert at.session_state["loader"] == "yamada"
+    assert at.session_state["signed_in"] == "yamada"
 
 
 def test_cli_prints_a_password_hash():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
@@ -9,6 +10,16 @@ from etl.text import date_to_wareki, fy_label
 
 KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考指標"}
 LEVEL_JA = {"national": "全国", "prefecture": "都道府県", "municipality": "市区町村", "ward": "区"}
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+
+
+def plain(text) -> str:
+    """Text from users or files made inert for st.markdown/st.error/st.caption: every character that
+    Markdown, Streamlit's directives (:red[…], :material/…:) or LaTeX ($…$) would interpret is escaped,
+    so a link or image in an uploaded file stays visible text and is never fetched or clickable."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
 def fy(value) -> str:

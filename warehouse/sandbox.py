@@ -1,22 +1,49 @@
-"""The analysts' SQL box: a connection that can only read the warehouse, with row and time limits.
+"""The analysts' SQL box: one read-only query over the documented views, in a child process under limits.
 
-read_only alone still lets DuckDB read any file (read_csv('/etc/passwd')) and COPY … TO anywhere, so
-the connection is an in-memory database that attaches the warehouse READ_ONLY, then turns off
-external access, extension loading and further configuration (lock_configuration).
+Layers, each of which would stop the attacks found so far on its own:
+1. DuckDB's own parse decides what the text is (never a regex): exactly one statement, of type SELECT,
+   whose table references are the documented views, table macros, CTEs or a few harmless generators,
+   and which calls no function that reveals settings or paths. This stops COPY/ATTACH/EXPORT/SET and
+   read_blob/read_csv/duckdb_databases() before anything runs; it matters because DuckDB adds the
+   attached warehouse file to allowed_paths once external access is off.
+2. The connection: an in-memory database with the warehouse attached READ_ONLY, external access,
+   extension loading, spilling (no temp directory) and further configuration turned off.
+3. The process (etl.isolation): an address-space cap, a wall-clock kill, no file writes (RLIMIT_FSIZE
+   0) and a private working directory, so no function, however slow or greedy, can hurt the server.
+Messages are Japanese, with DuckDB's detail line and every server path removed from it.
 """
 from __future__ import annotations
 
-import threading
+import json
+import re
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from etl import settings
+from etl import isolation, settings
 
 MAX_ROWS = 10_000
 TIMEOUT_S = 10.0
+MEMORY_BYTES = 512 * isolation.MiB
+MAX_SQL_CHARS = 20_000
+MAX_RESULT_BYTES = 32 * isolation.MiB
+# Table functions an analyst may call besides the warehouse's own table macros: generators only.
+SAFE_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
+# Scalar functions that reveal server settings (paths) or the environment.
+DENIED_FUNCTIONS = frozenset({"current_setting", "getenv", "getvariable", "current_database", "current_catalog"})
+ERROR_KINDS = {  # DuckDB exception class → what it means for the analyst
+    "ParserException": "SQLの構文に誤りがあります",
+    "CatalogException": "表・ビュー・関数が見つかりません",
+    "BinderException": "列名・関数・型の使い方に誤りがあります",
+    "ConversionException": "値の型を変換できません",
+    "InvalidInputException": "入力値に誤りがあります",
+    "OutOfRangeException": "値が範囲を超えています",
+    "PermissionException": "この操作は許可されていません",
+    "InterruptException": "中断しました",
+}
 
 
 @dataclass
@@ -27,38 +54,127 @@ class Result:
 
 
 class QueryRefused(Exception):
-    """The query failed, was refused by the sandbox or ran out of time; the message is for the user."""
+    """The query failed, was refused by the sandbox or hit a limit; str() is Japanese, for the user."""
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message, detail)
+        self.message, self.detail = message, detail
+
+    def __str__(self) -> str:
+        return self.message + (f"({self.detail})" if self.detail else "")
 
 
-def sandbox_connection(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    p = settings.warehouse_path(path)
+def _scrub(text: str, secrets: list[str]) -> str:
+    """DuckDB's message without server paths (the warehouse path must not be revealed to visitors)."""
+    for s in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(s, "…")
+    return re.sub(r"(?<![\w.])(?:[A-Za-z]:)?[/\\](?:[^\s\"'/\\]+[/\\])+[^\s\"']*", "…", text)
+
+
+def _functions(node, tables: list, table_functions: list, functions: list, ctes: set) -> None:
+    """Walk the JSON of DuckDB's parse tree, collecting what the query reads and calls."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "BASE_TABLE":
+            tables.append((node.get("catalog_name", ""), node.get("schema_name", ""), node.get("table_name", "")))
+        elif kind == "TABLE_FUNCTION":
+            fn = node.get("function") or {}
+            table_functions.append(fn.get("function_name", ""))
+            _functions({k: v for k, v in fn.items() if k != "function_name"}, tables, table_functions, functions, ctes)
+            node = {k: v for k, v in node.items() if k != "function"}
+        elif kind == "FUNCTION" or node.get("class") == "FUNCTION":
+            functions.append(node.get("function_name", ""))
+        if isinstance(node.get("cte_map"), dict):
+            ctes.update(str(e.get("key", "")).lower() for e in node["cte_map"].get("map", []) if isinstance(e, dict))
+        for v in node.values():
+            _functions(v, tables, table_functions, functions, ctes)
+    elif isinstance(node, list):
+        for v in node:
+            _functions(v, tables, table_functions, functions, ctes)
+
+
+def check_query(con, sql: str) -> None:
+    """Refuse anything but one read-only SELECT over the warehouse's documented surface (QueryRefused)."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as e:
+        raise QueryRefused(ERROR_KINDS["ParserException"], str(e).splitlines()[0]) from None
+    if len(statements) != 1:
+        raise QueryRefused("一度に実行できるのは1つのSELECT文だけです" if statements else "SQLが空です")
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise QueryRefused(f"読み取り(SELECT)以外の文は実行できません({statements[0].type.name})")
+    tree = json.loads(con.execute("select json_serialize_sql(?::varchar)", [sql]).fetchone()[0])
+    if tree.get("error"):
+        raise QueryRefused("読み取り(SELECT)以外の文は実行できません", tree.get("error_message"))
+    views = {r[0].lower() for r in con.execute(
+        "select view_name from duckdb_views() where database_name = 'wh' and schema_name = 'main' and not internal").fetchall()}
+    macros = {r[0].lower() for r in con.execute(
+        "select function_name from duckdb_functions() where database_name = 'wh' and schema_name = 'main'"
+        " and function_type = 'table_macro'").fetchall()}
+    tables, table_functions, functions, ctes = [], [], [], set()
+    _functions(tree, tables, table_functions, functions, ctes)
+    for catalog, schema, name in tables:
+        if catalog.lower() not in ("", "wh") or schema.lower() not in ("", "main") or \
+                name.lower() not in views | (ctes if not catalog and not schema else set()):
+            shown = ".".join(p for p in (catalog, schema, name) if p)
+            raise QueryRefused(f"「{shown}」は照会できません。docs/schema.md に載っているビューだけを使えます")
+    for name in table_functions:
+        if name.lower() not in macros | SAFE_TABLE_FUNCTIONS:
+            raise QueryRefused(f"表関数「{name}」は使えません。使えるのはウェアハウスのマクロ(…_as_of)と range / unnest です")
+    for name in functions:
+        if name.lower() in DENIED_FUNCTIONS or name.lower().startswith(("duckdb_", "pragma_")):
+            raise QueryRefused(f"関数「{name}」は使えません")
+
+
+def _connect(path: str):
+    import duckdb
+
     con = duckdb.connect(":memory:", config={
-        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        "threads": 1, "memory_limit": "512MB", "python_enable_replacements": False,
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False, "threads": 1,
+        "memory_limit": f"{MEMORY_BYTES // 2 // isolation.MiB}MB", "python_enable_replacements": False,
+        "temp_directory": "",  # no spilling: nothing is ever written, and no directory becomes writable
     })
-    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [path])
     con.execute("USE wh")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
     return con
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int = MAX_ROWS, timeout_s: float = TIMEOUT_S) -> Result:
-    """Run one statement; at most max_rows rows; interrupted after timeout_s seconds."""
-    import time
+def _execute(path: str, sql: str, max_rows: int) -> tuple[pd.DataFrame, bool, float]:
+    """Runs in the child process: check, lock down, run, fetch at most max_rows + 1 rows."""
+    import duckdb
 
-    timer = threading.Timer(timeout_s, con.interrupt)
-    start = time.perf_counter()
-    timer.start()
+    secrets = [path, str(Path(path).parent), str(settings.ROOT), tempfile.gettempdir()]
     try:
-        rel = con.sql(sql)
-        if rel is None:
-            raise QueryRefused("結果を返す SELECT 文だけを実行できます")
-        frame = rel.limit(max_rows + 1).df()
-    except duckdb.InterruptException:
-        raise QueryRefused(f"{timeout_s:.0f}秒以内に終わらなかったため中断しました") from None
+        con = _connect(path)
+        check_query(con, sql)
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        start = time.perf_counter()
+        frame = con.sql(sql).limit(max_rows + 1).df()
+        return frame, len(frame) > max_rows, time.perf_counter() - start
+    except QueryRefused as e:
+        raise QueryRefused(e.message, _scrub(e.detail, secrets) if e.detail else None) from None
+    except duckdb.OutOfMemoryException:
+        raise
     except duckdb.Error as e:
-        raise QueryRefused(str(e).splitlines()[0]) from None
-    finally:
-        timer.cancel()
-    return Result(frame.head(max_rows), len(frame) > max_rows, time.perf_counter() - start)
+        kind = ERROR_KINDS.get(type(e).__name__, "実行できませんでした")
+        raise QueryRefused(kind, _scrub(str(e).splitlines()[0], secrets)) from None
+
+
+def run_query(sql: str, path: Path | None = None, max_rows: int = MAX_ROWS, timeout_s: float = TIMEOUT_S,
+              memory_bytes: int = MEMORY_BYTES) -> Result:
+    """Run one analyst query in a child process; at most max_rows rows, timeout_s seconds, memory_bytes."""
+    if len(sql) > MAX_SQL_CHARS:
+        raise QueryRefused(f"SQLが長すぎます(最大 {MAX_SQL_CHARS:,} 文字)")
+    p = settings.warehouse_path(path)
+    if not p.exists():
+        raise QueryRefused("データウェアハウスがまだ作成されていません")
+    limits = isolation.Limits(memory_bytes=memory_bytes, seconds=timeout_s, max_result_bytes=MAX_RESULT_BYTES)
+    start = time.perf_counter()
+    try:
+        frame, truncated, _ = isolation.run(_execute, str(p), sql, max_rows, limits=limits)
+    except isolation.LimitExceeded as e:
+        raise QueryRefused(str(e)) from None
+    return Result(frame.head(max_rows), truncated, time.perf_counter() - start)

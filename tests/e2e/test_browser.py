@@ -44,7 +44,8 @@ def server(built, tmp_path_factory):
     secrets = d / "secrets.toml"
     secrets.write_text(f'[users.tester]\npassword_hash = "{hash_password("e2e-pass")}"\nrole = "loader"\n', encoding="utf-8")
     port = free_port()
-    env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), SHINCHOKU_USER="e2e")
+    # the SQL page open to anonymous visitors (the operator switch): its sandbox must hold for them too
+    env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), SHINCHOKU_USER="e2e", SHINCHOKU_SQL_PUBLIC="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", "--secrets.files", str(secrets),
