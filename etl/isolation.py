@@ -88,9 +88,9 @@ def _settle_libraries() -> None:
     con.close()
 
 
-def _apply_limits(limits: Limits) -> str:
-    """Limits for this (child) process; returns its private working directory."""
-    workdir = tempfile.mkdtemp(prefix="shinchoku-task-")  # 0700, created fresh: nothing else can reach it
+def _apply_limits(limits: Limits, workdir: str) -> None:
+    """Limits for this (child) process, working in its private directory."""
+    tempfile.gettempdir()  # found (by writing a probe file) and cached before writes are forbidden
     os.chdir(workdir)
     _settle_libraries()
     # RLIMIT_DATA counts what the task really allocates (heap and private mappings, DuckDB's and
@@ -107,13 +107,11 @@ def _apply_limits(limits: Limits) -> str:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     os.nice(5)  # the dashboard's own pages come first
-    return workdir
 
 
-def _child(conn, fn, args: tuple, kwargs: dict, limits: Limits) -> None:
-    workdir = None
+def _child(conn, workdir: str, fn, args: tuple, kwargs: dict, limits: Limits) -> None:
     try:
-        workdir = _apply_limits(limits)
+        _apply_limits(limits, workdir)
         answer = ("ok", fn(*args, **kwargs))
     except MemoryError:
         answer = ("memory", None)
@@ -129,9 +127,6 @@ def _child(conn, fn, args: tuple, kwargs: dict, limits: Limits) -> None:
         data = pickle.dumps(("result", len(data)))
     conn.send_bytes(data)
     conn.close()
-    if workdir:
-        os.chdir("/")
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(fn, *args, limits: Limits, **kwargs):
@@ -143,8 +138,10 @@ def run(fn, *args, limits: Limits, **kwargs):
         raise LimitExceeded("busy", "ほかの処理が混み合っています。しばらくしてから、もう一度実行してください")
     try:
         ctx = _context()
+        # created (0700) and removed here, so that it goes even when the child is killed
+        workdir = tempfile.mkdtemp(prefix="shinchoku-task-")
         receiver, sender = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(sender, fn, args, kwargs, limits), daemon=True)
+        proc = ctx.Process(target=_child, args=(sender, workdir, fn, args, kwargs, limits), daemon=True)
         proc.start()
         sender.close()
         try:
@@ -156,9 +153,11 @@ def run(fn, *args, limits: Limits, **kwargs):
                 raise LimitExceeded("crashed", "処理が異常終了しました(メモリや時間の上限を超えた可能性があります)") from None
         finally:
             receiver.close()
+            proc.join(1)  # a child that has answered exits at once
             if proc.is_alive():
                 proc.kill()
-            proc.join(5)
+                proc.join(5)
+            shutil.rmtree(workdir, ignore_errors=True)
     finally:
         _SLOTS.release()
     if kind == "ok":

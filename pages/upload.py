@@ -1,13 +1,18 @@
-"""データ登録: upload an observation file, see every problem, then confirm the load (loaders only)."""
+"""データ登録: upload an observation file, see every problem, then confirm the load (loaders only).
+
+The file is checked and loaded in a child process under memory and time limits, from a private
+folder that is removed when the page has run; everything taken from the file is shown as plain text.
+"""
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from etl.observations.load import load_files
+from etl.isolation import LimitExceeded
+from etl.observations.load import check_isolated, load_isolated, private_upload
 from etl.observations.template import write_template
-from ui import auth, page, state
+from ui import auth, labels, page, state
 
 page.start("データ登録", "実績値のファイル(CSV・Excel)を検証してから読み込みます")
 user = auth.current_loader()
@@ -27,31 +32,37 @@ uploaded = st.file_uploader("実績値のファイル", type=["csv", "xlsx"], ke
 if uploaded is None:
     st.stop()
 
-work = Path(tempfile.gettempdir()) / "shinchoku-uploads"
-work.mkdir(exist_ok=True)
-path = work / Path(uploaded.name).name  # the user's file name, never a path they chose
-path.write_bytes(uploaded.getvalue())
-report = load_files([path], dry_run=True, user=user)[0]
-c1, c2, c3 = st.columns(3)
-c1.metric("データ行", report.rows_total)
-c2.metric("正常", report.rows_valid)
-c3.metric("誤り", report.rows_rejected)
-if report.errors:
-    st.error(f"{len(report.errors)}件の問題があります。修正して再度アップロードするか、正常な行のみ読み込んでください。")
-    errors = pd.DataFrame(report.errors).rename(columns={"sheet": "シート", "row": "行", "column": "列", "message": "理由"})
-    st.table(errors.head(200))  # a plain table: every reason readable (and read out by screen readers)
-    if len(errors) > 200:
-        st.caption(f"最初の200件を表示しています(全{len(errors)}件はCSVで確認できます)。")
-    page.download(errors, f"errors_{Path(uploaded.name).stem}", "誤りの一覧をCSVでダウンロード")
-elif report.status == "unreadable":
-    st.error(report.message)
-else:
-    st.success("すべての行が正常です。")
+with private_upload(uploaded.name, uploaded.getvalue()) as path:
+    try:
+        report = check_isolated(path)
+    except LimitExceeded as e:
+        st.error(f"このファイルは検証できませんでした: {e}")
+        st.stop()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("データ行", report.rows_total)
+    c2.metric("正常", report.rows_valid)
+    c3.metric("誤り", report.rows_rejected)
+    if report.status == "unreadable":
+        st.error(labels.plain(report.message))
+    elif report.errors:
+        st.error(f"{len(report.errors):,}件の問題があります。修正して再度アップロードするか、正常な行のみ読み込んでください。")
+        errors = pd.DataFrame(report.errors).rename(columns={"sheet": "シート", "row": "行", "column": "列", "message": "理由"})
+        # a data grid, not st.table: cells are plain text there, never Markdown (links, images) from the file
+        st.dataframe(errors.head(1000), hide_index=True, key="errors",
+                     column_config={"理由": st.column_config.TextColumn(width="large")})
+        if len(errors) > 1000:
+            st.caption(f"最初の1,000件を表示しています(全{len(errors):,}件はCSVで確認できます)。")
+        page.download(errors, f"errors_{Path(uploaded.name).stem}", "誤りの一覧をCSVでダウンロード")
+    else:
+        st.success("すべての行が正常です。")
 
-can_load = report.rows_valid > 0
-if report.errors and can_load and st.button("正常な行のみ読み込む(誤りのある行は隔離)", key="load_valid"):
-    done = load_files([path], user=user, accept_valid=True)[0]
-    st.success(f"{done.message}(登録者: {user})")
-elif not report.errors and can_load and st.button("読み込む", key="load", type="primary"):
-    done = load_files([path], user=user)[0]
-    st.success(f"{done.message}(登録者: {user})")
+    can_load = report.rows_valid > 0
+    accept_valid = bool(report.errors)
+    label = "正常な行のみ読み込む(誤りのある行は隔離)" if accept_valid else "読み込む"
+    if can_load and st.button(label, key="load_valid" if accept_valid else "load", type="primary"):
+        try:
+            done = load_isolated(path, user, accept_valid=accept_valid)
+        except Exception as e:  # noqa: BLE001 - a limit, a busy or damaged warehouse: the loader must know
+            st.error(f"読み込めませんでした(データウェアハウスは変更されていません): {labels.plain(e)}")
+        else:
+            st.success(f"{labels.plain(done.message)}(登録者: {labels.plain(user)})")

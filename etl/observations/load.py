@@ -7,23 +7,33 @@ is recognised and not loaded again.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
 import os
-from dataclasses import dataclass, field
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from etl import settings
+from etl import isolation, settings
 from etl.observations import store
 from etl.observations.read import ObservationFileError, read_file
 from etl.observations.validate import Validated, validate_sheet
 from warehouse.db import WarehouseMissing
 
 KPI_META_SQL = "select kpi_id, area_level, unit, obs_fy_min, obs_fy_max from kpis"
+# An uploaded file is checked and loaded in a child process under these limits (etl.isolation), so that
+# no file can take the dashboard's server down; the 20 MB upload limit keeps genuine files far below them.
+CHECK_LIMITS = isolation.Limits(memory_bytes=2048 * isolation.MiB, seconds=120, max_result_bytes=256 * isolation.MiB)
+LOAD_LIMITS = isolation.Limits(memory_bytes=3072 * isolation.MiB, seconds=600, may_write_files=True,
+                               max_result_bytes=256 * isolation.MiB)
 
 
 @dataclass
@@ -136,3 +146,41 @@ def summary(reports: list[FileReport]) -> dict:
         "errors": [{k: e[k] for k in ("file", "sheet", "row", "column", "message")} for e in errors],
         "files": [{k: v for k, v in r.as_json().items() if k != "errors"} for r in reports],
     }
+
+
+@contextlib.contextmanager
+def private_upload(name: str, data: bytes) -> Iterator[Path]:
+    """The uploaded bytes as a file in a new private directory (mode 0700, created fresh, so no other
+    user's symlink can redirect the write), removed with everything in it afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="shinchoku-upload-"))
+    try:
+        base = re.sub(r"[\x00-\x1f\x7f/\\]", "_", Path(name).name)[-120:].lstrip(".") or "upload.csv"
+        path = folder / base
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _checked(path: str, warehouse: str) -> FileReport:
+    """Runs in the child: the dry run's report, without the typed frames (the page needs counts and errors)."""
+    return replace(load_files([Path(path)], Path(warehouse), dry_run=True)[0], validated=[])
+
+
+def _loaded(path: str, warehouse: str, user: str, accept_valid: bool) -> FileReport:
+    """Runs in the child: validate and load one file."""
+    report = load_files([Path(path)], Path(warehouse), user=user, accept_valid=accept_valid)[0]
+    return replace(report, validated=[])
+
+
+def check_isolated(path: Path, warehouse: Path | None = None) -> FileReport:
+    """Dry run of one uploaded file in a child process under CHECK_LIMITS (LimitExceeded when one fired)."""
+    return isolation.run(_checked, str(path), str(settings.warehouse_path(warehouse)), limits=CHECK_LIMITS)
+
+
+def load_isolated(path: Path, user: str, accept_valid: bool = False, warehouse: Path | None = None) -> FileReport:
+    """Load one uploaded file in a child process under LOAD_LIMITS (a killed load leaves the warehouse as it was)."""
+    return isolation.run(_loaded, str(path), str(settings.warehouse_path(warehouse)), user, accept_valid,
+                         limits=LOAD_LIMITS)

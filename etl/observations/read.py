@@ -8,7 +8,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,14 @@ REQUIRED = ("kpi_id", "period", "value")
 HEADER_SCAN_ROWS = 30
 FAST_READ_BYTES = 1_000_000  # files above this go through Arrow's CSV reader
 HEAD_BYTES = 200_000
+# Bounds checked before any parsing, so that a crafted file costs little to refuse.
+MAX_CELL_CHARS = 32_767  # Excel's own limit: no genuine sheet holds a longer cell
+MAX_ROWS = 1_048_576  # Excel's rows per sheet
+MAX_ARCHIVE_ENTRIES = 1_000
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # uncompressed, per XML part of an XLSX
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed for parts above 1 MiB; real sheets compress 5–30×
+MAX_TEXT_RUN = MAX_CELL_CHARS * 6  # bytes of XML text between tags (UTF-8 and entities included)
 
 
 class ObservationFileError(ShinchokuError):
@@ -88,6 +98,17 @@ def decode_csv(data: bytes, name: str, partial: bool = False) -> tuple[str, str]
     raise ObservationFileError(f"{name}: 文字コードを判別できません(UTF-8 または Shift_JIS で保存してください): {error}")
 
 
+def _head_rows(text: str, name: str) -> list[list[str]]:
+    """The first 1,000 rows of a CSV text, with a Japanese error naming the line when it is not CSV."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(itertools.islice(reader, 1000))
+    except csv.Error as e:
+        if "field larger" in str(e):
+            raise ObservationFileError(f"{name}: {reader.line_num}行目: セルが長すぎます(最大 {MAX_CELL_CHARS:,} 文字)") from None
+        raise ObservationFileError(f"{name}: {reader.line_num}行目: CSVとして読み取れません({e})") from None
+
+
 def _frame(cells: pd.DataFrame, header_idx: int, found: dict[str, int], first_row_number: int) -> pd.DataFrame:
     body = cells.iloc[header_idx + 1:]
     out = pd.DataFrame({canon: body.iloc[:, pos] for canon, pos in found.items()})
@@ -134,7 +155,10 @@ def read_csv(path: Path, data: bytes | None = None) -> list[Sheet]:
     large = len(body) > FAST_READ_BYTES
     # A large file is decoded here only as far as its header; Arrow checks the rest while reading.
     text, encoding = decode_csv(body[:HEAD_BYTES] if large else body, path.name, partial=large)
-    head = list(csv.reader(io.StringIO(text)))[:1000]
+    if "\r" in text and "\n" not in text:  # classic Mac line endings (CR only): read as lines
+        body = body.replace(b"\r", b"\n")
+        text = text.replace("\r", "\n")
+    head = _head_rows(text, path.name)
     idx, found = _find_header(head, path.name)
     width = max(len(r) for r in head)  # title rows are narrower than the table: name the columns
     columns = {canon: str(head[idx][pos]) for canon, pos in found.items()}
@@ -151,17 +175,77 @@ def read_csv(path: Path, data: bytes | None = None) -> list[Sheet]:
     return [Sheet(path.name, None, idx + 1, columns, _frame(cells, idx, found, first_row_number=1))]
 
 
-def read_xlsx(path: Path) -> list[Sheet]:
+def _longest_text_run(part) -> int:
+    """Longest run of bytes between '<' in a stream of XML (bounded memory): a text node's length."""
+    longest = carry = 0
+    for chunk in iter(lambda: part.read(1 << 20), b""):
+        pieces = chunk.split(b"<")
+        if len(pieces) == 1:
+            carry += len(chunk)
+        else:
+            longest = max(longest, carry + len(pieces[0]), *(len(p) for p in pieces[1:-1]))
+            carry = len(pieces[-1])
+        if max(longest, carry) > MAX_TEXT_RUN:
+            break
+    return max(longest, carry)
+
+
+def check_xlsx_archive(data: bytes, name: str) -> None:
+    """Refuse an XLSX whose archive could make parsing slow or large (zip bombs, giant strings),
+    from the sizes its entries declare (zipfile stops at the declared size) and a streaming scan."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ObservationFileError(f"{name}: Excelファイル(XLSX)ではありません(ZIP形式として読めません)") from None
+    entries = archive.infolist()
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        raise ObservationFileError(f"{name}: ファイル内の部品が多すぎます({len(entries):,}個、上限 {MAX_ARCHIVE_ENTRIES:,}個)")
+    if sum(e.file_size for e in entries) > MAX_TOTAL_BYTES:
+        raise ObservationFileError(f"{name}: 展開後の大きさが上限({MAX_TOTAL_BYTES // 2**20:,} MB)を超えます")
+    for e in entries:
+        if e.file_size > MAX_ENTRY_BYTES:
+            raise ObservationFileError(f"{name}: 部品 {e.filename} の展開後の大きさが上限({MAX_ENTRY_BYTES // 2**20:,} MB)を超えます")
+        if e.file_size > 2**20 and e.file_size > MAX_RATIO * max(e.compress_size, 1):
+            raise ObservationFileError(f"{name}: 部品 {e.filename} の圧縮率が異常に高いため読み込みません"
+                                       f"({e.file_size // max(e.compress_size, 1):,}倍、上限 {MAX_RATIO}倍)")
+    for e in entries:
+        if e.filename.startswith("xl/") and e.filename.endswith(".xml") and e.file_size > MAX_TEXT_RUN:
+            try:
+                with archive.open(e) as part:
+                    run = _longest_text_run(part)
+            except (zipfile.BadZipFile, OSError, EOFError) as err:
+                raise ObservationFileError(f"{name}: 部品 {e.filename} が壊れています({err})") from None
+            if run > MAX_TEXT_RUN:
+                raise ObservationFileError(f"{name}: 部品 {e.filename} にセルの上限({MAX_CELL_CHARS:,} 文字)を超える文字列があります")
+
+
+def _check_cells(sheet: Sheet, where: str) -> None:
+    """Refuse cells longer than Excel allows, naming the row and column (linear, per column)."""
+    for canon, header in sheet.columns.items():
+        lengths = sheet.rows[canon].str.len()
+        if len(lengths) and lengths.max() > MAX_CELL_CHARS:
+            at = int(lengths.to_numpy().argmax())
+            raise ObservationFileError(f"{where}: {int(sheet.rows['row'].iat[at])}行目「{header}」列: "
+                                       f"セルが長すぎます({int(lengths.iat[at]):,}文字、上限 {MAX_CELL_CHARS:,}文字)")
+    if len(sheet.rows) > MAX_ROWS:
+        raise ObservationFileError(f"{where}: 行が多すぎます({len(sheet.rows):,}行、上限 {MAX_ROWS:,}行)")
+
+
+def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
     import openpyxl  # defusedxml, when installed, makes openpyxl parse untrusted XML safely
 
+    data = path.read_bytes() if data is None else data
+    check_xlsx_archive(data, path.name)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - any parse failure is a file the user must fix
         raise ObservationFileError(f"{path.name}: Excelファイルとして開けません: {e}") from None
     sheets = []
     try:
         for ws in wb.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            rows = [list(r) for r in itertools.islice(ws.iter_rows(values_only=True), MAX_ROWS + 1)]
+            if len(rows) > MAX_ROWS:
+                raise ObservationFileError(f"{path.name} / {ws.title}: 行が多すぎます(上限 {MAX_ROWS:,}行)")
             if not rows:
                 continue
             try:
@@ -197,7 +281,11 @@ def read_file(path: Path, data: bytes | None = None) -> list[Sheet]:
     if not path.exists():
         raise ObservationFileError(f"{path}: ファイルがありません")
     if suffix in (".csv", ".txt"):
-        return read_csv(path, data)
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
-    raise ObservationFileError(f"{path.name}: 対応していない形式です(CSV または XLSX)")
+        sheets = read_csv(path, data)
+    elif suffix in (".xlsx", ".xlsm"):
+        sheets = read_xlsx(path, data)
+    else:
+        raise ObservationFileError(f"{path.name}: 対応していない形式です(CSV または XLSX)")
+    for sheet in sheets:
+        _check_cells(sheet, f"{path.name} / {sheet.name}" if sheet.name else path.name)
+    return sheets

@@ -132,12 +132,16 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
     """Check every row of one sheet against the KPI definitions and the area master."""
     df = sheet.rows
     n = len(df)
-    reasons: list[tuple[np.ndarray, str, object]] = []
+    reasons: list[tuple[np.ndarray, str, object, np.ndarray | None, object]] = []
 
-    def reject(mask: np.ndarray, column: str, message) -> None:
-        """message: a str, or a function of the rejected rows' positions returning one str per row."""
+    def reject(mask: np.ndarray, column: str, message, listed: np.ndarray | None = None, quiet=None) -> None:
+        """message: a str, or a function of the rejected rows' positions returning one str per row.
+
+        listed: the rows that appear in the error list (default: every rejected row); the others are
+        quarantined with quiet(positions) as their reason, so that one group of duplicates is one error.
+        """
         if mask.any():
-            reasons.append((mask, column, message))
+            reasons.append((mask, column, message, listed, quiet))
 
     head = sheet.columns
     col = lambda canon, ja: head.get(canon, ja)  # noqa: E731 - the header as the user wrote it
@@ -232,19 +236,35 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
     counts = np.bincount(key[ok]) if ok.any() else np.zeros(1, dtype=np.int64)
     dup = ok & (counts[np.maximum(key, 0)] > 1)
     if dup.any():
-        rows_of = pd.Series(df["row"].to_numpy()[dup]).groupby(key[dup]).agg(lambda r: "、".join(str(x) for x in r))
-        reject(dup, col("kpi_id", "KPI ID"), lambda i: [f"同じKPI・団体・期間の行が重複しています(行 {rows_of[key[j]]})" for j in i])
+        # one error per group of identical keys, naming its size and first rows: linear in the file
+        positions = np.flatnonzero(dup)
+        order = positions[np.argsort(key[positions], kind="stable")]
+        groups, starts = np.unique(key[order], return_index=True)
+        first_of = dict(zip(groups.tolist(), order[starts].tolist()))
+        row_numbers = df["row"].to_numpy()
+        shown = {g: "、".join(str(r) for r in row_numbers[order[st:st + 5]]) for g, st in zip(groups.tolist(), starts)}
+        listed = np.zeros(n, dtype=bool)
+        listed[order[starts]] = True
+        reject(dup, col("kpi_id", "KPI ID"), lambda i: [
+            f"同じKPI・団体・期間の行が{counts[key[j]]:,}行あります(行 {shown[key[j]]}{' ほか' if counts[key[j]] > 5 else ''})"
+            for j in i], listed=listed,
+            quiet=lambda i: [f"行 {row_numbers[first_of[key[j]]]} と同じKPI・団体・期間です(重複)" for j in i])
 
     # collect
     bad = np.zeros(n, dtype=bool)
     row_numbers = df["row"].to_numpy()
     errors: list[dict] = []
-    for mask, column, message in reasons:
+    quiet_reasons: dict[int, list[str]] = {}  # rejected rows not in the error list (duplicates after the first)
+    for mask, column, message, listed, quiet in reasons:
         bad |= mask
-        idx = np.flatnonzero(mask)
+        idx = np.flatnonzero(mask if listed is None else listed)
         msgs = message(idx) if callable(message) else [message] * len(idx)
         errors.extend({"sheet": sheet.name, "row": int(r), "column": column, "message": str(m)}
                       for r, m in zip(row_numbers[idx], msgs))
+        if listed is not None:
+            rest = np.flatnonzero(mask & ~listed)
+            for r, m in zip(row_numbers[rest], quiet(rest)):
+                quiet_reasons.setdefault(int(r), []).append(f"{column}: {m}")
     errors.sort(key=lambda e: (e["row"], e["column"]))
 
     good = ~bad
@@ -269,7 +289,7 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
             "kpi_id": used(kc, ku["id"]), "area_code": used(ac, au["code"]), "area_level": used(ac, au["level"]),
             "period": used(pc, pu["key"])}), lazy=True)
         ObservationRows.validate(valid[["fiscal_year", "month", "value", "row"]], lazy=True)
-    by_row: dict[int, list[str]] = {}
+    by_row: dict[int, list[str]] = quiet_reasons
     for e in errors:
         by_row.setdefault(e["row"], []).append(f"{e['column']}: {e['message']}")
     rejected = df.loc[bad, ["row", "kpi_id", "area", "period", "value", "unit", "source", "note"]].copy()
