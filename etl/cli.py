@@ -101,13 +101,14 @@ def template(kpi_ids, fmt, out, warehouse) -> None:
 @click.option("--warehouse", type=click.Path(path_type=Path), help="The real warehouse to copy (default $SHINCHOKU_WAREHOUSE).")
 @click.option("--out", type=click.Path(path_type=Path), help="Demo warehouse file (default warehouse/demo.duckdb).")
 @click.option("--seed", type=int, default=20210331, show_default=True, help="Random seed: the same seed gives the same data.")
-def demo(warehouse, out, seed) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing demo file (it is kept as a generation).")
+def demo(warehouse, out, seed, force) -> None:
     """Write a demo warehouse with synthetic observations (デモ（合成データ）) for every KPI with a target."""
     from etl.demo import create_demo
 
     try:
-        result = create_demo(warehouse, out, seed)
-    except FileNotFoundError as e:
+        result = create_demo(warehouse, out, seed, force=force)
+    except (FileNotFoundError, ShinchokuError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     click.echo(f"wrote {result['warehouse']}: {result['rows']} synthetic rows in {result['batches']} batches; "
@@ -141,6 +142,36 @@ def export_monthly(as_of, ministry, out, warehouse) -> None:
     con.close()
     click.echo(f"wrote {result['path']}: {result['rows']} KPI rows, sheets {', '.join(result['sheets'])}"
                + (" [デモ（合成データ）を含む]" if result["synthetic"] else ""))
+
+
+@main.command()
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+@click.option("--list", "list_only", is_flag=True, help="List the kept generations and whether each can be read.")
+@click.option("--generation", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The generation file to bring back (default: the newest readable one).")
+def restore(warehouse, list_only, generation) -> None:
+    """Bring back a kept generation of the warehouse (every build, load and restore keeps the file it replaces)."""
+    from etl.observations import store
+
+    target = settings.warehouse_path(warehouse)
+    if list_only:
+        kept = store.generations(target)
+        if not kept:
+            click.echo(f"{store.generations_dir(target)}: 世代がありません")
+        for g in kept:
+            try:
+                store.check_warehouse(g)
+                state = "読み込み可"
+            except store.WarehouseDamaged:
+                state = "壊れています"
+            click.echo(f"{g}  {g.stat().st_size:,} bytes  {state}")
+        return
+    try:
+        chosen = store.restore(target, generation)
+    except ShinchokuError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"restored {target} from {chosen}")
 
 
 @main.group()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from etl import settings
+from etl.errors import ShinchokuError
 from etl.observations import store
 from etl.periods import fy_period, month_period
 
@@ -151,16 +151,24 @@ def _known_at(period_end: dt.date) -> dt.datetime:
     return dt.datetime.combine(period_end + dt.timedelta(days=25), dt.time(10, 0))
 
 
-def create_demo(source: Path | None = None, target: Path | None = None, seed: int = 20210331) -> dict:
-    """Copy the warehouse to the demo file and add the synthetic batches; returns a summary."""
+def create_demo(source: Path | None = None, target: Path | None = None, seed: int = 20210331,
+                force: bool = False) -> dict:
+    """Copy the warehouse to the demo file and add the synthetic batches; returns a summary.
+
+    An existing target is replaced only with force (it may hold loaded batches), and is then kept as a
+    generation that `shinchoku restore` can bring back.
+    """
     src = settings.warehouse_path(source)
     dst = target or src.with_name(DEFAULT_DEMO)
     if not src.exists():
         raise FileNotFoundError(f"{src}: no warehouse yet; run `shinchoku build`")
-    with store.writer_lock(dst):
-        shutil.copyfile(src, store.temp_path(dst))
-        store.temp_path(dst).replace(dst)
-    with store.writer_lock(dst), store.swapped(dst) as con:
+    if dst.exists() and not force:
+        raise ShinchokuError(f"{dst}: このファイルはすでにあります。置き換えるには --force を付けてください"
+                             "(置き換えたファイルは世代として残り、`shinchoku restore` で戻せます)")
+    if dst.resolve() == src.resolve():
+        raise ShinchokuError(f"{dst}: デモは元のデータウェアハウスとは別のファイルに作ってください")
+    store.check_warehouse(src)
+    with store.writer_lock(dst), store.swapped(dst, copy_from=src) as con:
         data, profiles = generate(con, seed)
         data["known_at"] = data["period_end"].map(_known_at)
         con.execute("begin transaction")

@@ -8,6 +8,14 @@ class ShinchokuError(Exception):
     """A failure the user can act on; the message names file, row/line, column and reason."""
 
 
+class WarehouseBusy(ShinchokuError):
+    """Another writer holds the warehouse longer than the lock timeout."""
+
+
+class WarehouseDamaged(ShinchokuError):
+    """The warehouse file cannot be opened as a Shinchoku warehouse; `shinchoku restore` brings one back."""
+
+
 class SourceError(ShinchokuError):
     """A source document cannot be parsed (truncated, damaged, wrong file)."""
 

@@ -7,6 +7,7 @@ import duckdb
 import streamlit as st
 
 from etl import settings
+from etl.errors import WarehouseDamaged
 from warehouse import queries
 from warehouse.db import WarehouseMissing, connect_readonly, cursor, version
 
@@ -18,14 +19,23 @@ def _connection(path: str, file_version: tuple[int, int, int]) -> duckdb.DuckDBP
     return connect_readonly(Path(path))
 
 
+def _stop(error: Exception) -> None:
+    """Say in Japanese why there is nothing to show (no server path: visitors read this), and stop the page."""
+    if isinstance(error, WarehouseDamaged):
+        st.error("データウェアハウスを開けません(ファイルが壊れている可能性があります)。"
+                 "管理者は `shinchoku restore` で直前の世代に戻してください。")
+    else:
+        st.error("データウェアハウスがまだ作成されていません。`shinchoku build` を実行してください。")
+    st.stop()
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """A cursor on the current warehouse (cursors are cheap and safe to use per thread); stops the page if none."""
     path = settings.warehouse_path()
     try:
         return cursor(_connection(str(path), version(path)))
-    except WarehouseMissing:
-        st.error("データウェアハウスがまだ作成されていません。`shinchoku build` を実行してください。")
-        st.stop()
+    except (WarehouseMissing, WarehouseDamaged) as e:
+        _stop(e)
         raise  # for type checkers: st.stop() does not return
 
 
@@ -40,7 +50,7 @@ def demo_banner() -> None:
     path = settings.warehouse_path()
     try:
         synthetic = _has_synthetic(str(path), version(path))
-    except WarehouseMissing:
+    except (WarehouseMissing, WarehouseDamaged):
         return
     if synthetic:
         st.warning("**デモ（合成データ）** — このダッシュボードには合成データが含まれています。"
@@ -57,9 +67,8 @@ def query(fn, *args):
     path = settings.warehouse_path()
     try:
         return _cached(fn.__name__, str(path), version(path), args)
-    except WarehouseMissing:
-        st.error("データウェアハウスがまだ作成されていません。`shinchoku build` を実行してください。")
-        st.stop()
+    except (WarehouseMissing, WarehouseDamaged) as e:
+        _stop(e)
         raise
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from etl import settings
+from etl.errors import WarehouseDamaged
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -40,7 +41,12 @@ def connect_readonly(path: Path | None = None, threads: int = 2, memory_limit: s
     # No replacement scans: a query must never read a Python variable that shares a view's name.
     config = {"threads": threads, "memory_limit": memory_limit, "python_enable_replacements": False}
     con = duckdb.connect(":memory:", config=config)
-    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
+    try:
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
+    except duckdb.Error as e:
+        con.close()
+        raise WarehouseDamaged(f"{p}: データウェアハウスが壊れているため開けません({str(e).splitlines()[0][:200]})。"
+                               "`shinchoku restore` で直前の世代に戻せます") from None
     con.execute("USE wh")
     return con
 

@@ -61,6 +61,7 @@ class FileReport:
 def kpi_meta(warehouse: Path) -> pd.DataFrame:
     if not warehouse.exists():
         raise WarehouseMissing(f"{warehouse}: no warehouse yet; run `shinchoku build`")
+    store.check_warehouse(warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.execute(KPI_META_SQL).df()

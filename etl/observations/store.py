@@ -8,12 +8,16 @@ copy inside one transaction, checkpoints and closes it, and os.replace()s it
 into place. Readers with an open connection finish on the old file; the next
 connection sees the new one. A crash at any point leaves the live file as it
 was; the copy is removed.
+
+Every swap keeps the file it replaces as a generation (a hard link, so it costs no copy) in
+<warehouse>.generations/; `shinchoku restore` brings one back. Temporary copies left by killed writers
+are removed by the next writer, and a writer that cannot get the lock in time says who holds it.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -21,13 +25,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import filelock
 import pandas as pd
 import pyarrow as pa
 
 from etl import settings
+from etl.errors import WarehouseBusy, WarehouseDamaged
 
 JST = ZoneInfo("Asia/Tokyo")
 HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine")
+LOCK_TIMEOUT_S = 120.0  # override with $SHINCHOKU_LOCK_TIMEOUT
+KEEP_GENERATIONS = 3  # override with $SHINCHOKU_KEEP_GENERATIONS
 
 
 def now_jst() -> dt.datetime:
@@ -35,17 +43,132 @@ def now_jst() -> dt.datetime:
     return dt.datetime.now(JST).replace(tzinfo=None, microsecond=0)
 
 
+def _owner_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock.owner")
+
+
 @contextlib.contextmanager
-def writer_lock(path: Path) -> Iterator[None]:
-    """Exclusive lock for everything that replaces the warehouse file (builds and loads)."""
+def writer_lock(path: Path, timeout_s: float | None = None) -> Iterator[None]:
+    """Exclusive lock for everything that replaces the warehouse file (builds, loads, restores).
+
+    Waits at most timeout_s (default $SHINCHOKU_LOCK_TIMEOUT or 120 s), then raises WarehouseBusy naming
+    the holder. Under the lock, temporary copies left by writers that died are removed.
+    """
+    if timeout_s is None:
+        timeout_s = float(os.environ.get("SHINCHOKU_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
     lock_path = path.with_name(path.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    lock = filelock.FileLock(lock_path, timeout=timeout_s)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise WarehouseBusy(f"{path}: 別の書き込み({holder(path)})が{timeout_s:g}秒以内に終わらなかったため中止しました。"
+                            "その処理が終わってから、もう一度実行してください") from None
+    owner = _owner_path(path)
+    try:
+        owner.write_text(json.dumps({"pid": os.getpid(), "since": now_jst().isoformat(sep=" ")}), encoding="utf-8")
+        remove_stale_copies(path)
+        yield
+    finally:
+        owner.unlink(missing_ok=True)
+        lock.release()
+
+
+def holder(path: Path) -> str:
+    """Who holds the writer lock, in Japanese, as far as its owner file tells."""
+    try:
+        info = json.loads(_owner_path(path).read_text(encoding="utf-8"))
+        since = dt.datetime.fromisoformat(info["since"])
+        from etl.text import date_to_wareki
+
+        return f"プロセス {int(info['pid'])}、{date_to_wareki(since.date())} {since:%H:%M:%S} から"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "保持者不明"
+
+
+def remove_stale_copies(path: Path) -> list[Path]:
+    """Temporary copies of writers that died (killed builds or loads); call under writer_lock, when no
+    other writer can be running. Returns what was removed."""
+    removed = []
+    for p in path.parent.glob(f".{path.name}.write-*.tmp*"):
+        if p != temp_path(path) and not str(p).startswith(str(temp_path(path))):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
+def generations_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".generations")
+
+
+def keep_generation(path: Path, label: str = "") -> Path | None:
+    """Keep the current file as a generation (hard link where possible) and prune to KEEP_GENERATIONS."""
+    if not path.exists():
+        return None
+    folder = generations_dir(path)
+    folder.mkdir(exist_ok=True)
+    kept = folder / f"{dt.datetime.now(JST):%Y%m%dT%H%M%S.%f}-{os.getpid()}{label}.duckdb"  # JST, sortable
+    kept.unlink(missing_ok=True)
+    try:
+        os.link(path, kept)
+    except OSError:  # file systems without hard links
+        shutil.copyfile(path, kept)
+    keep = int(os.environ.get("SHINCHOKU_KEEP_GENERATIONS", KEEP_GENERATIONS))
+    for old in generations(path)[keep:]:
+        old.unlink(missing_ok=True)
+    return kept
+
+
+def generations(path: Path) -> list[Path]:
+    """Kept generations, newest first."""
+    folder = generations_dir(path)
+    return sorted(folder.glob("*.duckdb"), key=lambda p: p.name, reverse=True) if folder.exists() else []
+
+
+def check_warehouse(path: Path) -> None:
+    """Raise WarehouseDamaged (naming the recovery command) when path is not a readable warehouse."""
+    try:
+        con = duckdb.connect(":memory:")
         try:
-            yield
+            con.execute("attach ? as w (read_only)", [str(path)])
+            con.execute("select count(*) from w.core.build_info").fetchone()
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            con.close()
+    except duckdb.Error as e:
+        raise WarehouseDamaged(
+            f"{path}: データウェアハウスが壊れているため開けません({str(e).splitlines()[0][:200]})。"
+            f"`shinchoku restore` で直前の世代に戻せます(世代の一覧は `shinchoku restore --list`)") from None
+
+
+def restore(path: Path, generation: Path | None = None) -> Path:
+    """Put a kept generation back in place (the newest readable one by default); returns it.
+
+    The file it replaces is kept as a generation too (marked -damaged when it cannot be read), so a
+    restore can itself be undone.
+    """
+    with writer_lock(path):
+        candidates = [generation] if generation else generations(path)
+        chosen = None
+        for g in candidates:
+            try:
+                check_warehouse(g)
+                chosen = g
+                break
+            except WarehouseDamaged:
+                continue
+        if chosen is None:
+            raise WarehouseDamaged(f"{path}: 戻せる世代がありません(読める世代が {generations_dir(path)} にありません)")
+        if path.exists():
+            try:
+                check_warehouse(path)
+                label = "-before-restore"
+            except WarehouseDamaged:
+                label = "-damaged"
+            keep_generation(path, label)
+        tmp = temp_path(path)
+        shutil.copyfile(chosen, tmp)
+        os.replace(tmp, path)
+        return chosen
 
 
 def temp_path(path: Path) -> Path:
@@ -53,20 +176,24 @@ def temp_path(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def swapped(path: Path, copy: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def swapped(path: Path, copy: bool = True, copy_from: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to a copy of the warehouse that replaces it atomically on success.
 
-    Call under writer_lock. With copy=False the new file starts empty (a build).
+    Call under writer_lock. With copy=False the new file starts empty (a build); copy_from: copy that
+    file instead of the warehouse itself (the demo). The replaced file is kept as a generation.
     """
     tmp = temp_path(path)
     tmp.unlink(missing_ok=True)
     if copy:
-        shutil.copyfile(path, tmp)
+        if copy_from is None:
+            check_warehouse(path)
+        shutil.copyfile(copy_from or path, tmp)
     con = duckdb.connect(str(tmp))
     try:
         yield con
         con.execute("checkpoint")
         con.close()
+        keep_generation(path)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(Exception):
@@ -79,6 +206,7 @@ def carry_over_history(old: Path, con: duckdb.DuckDBPyConnection) -> dict[str, i
     """Copy loaded observation batches from the previous warehouse into a new build: history is never lost."""
     if not old.exists():
         return {t: 0 for t in HISTORY_TABLES}
+    check_warehouse(old)  # a damaged warehouse must be restored, never silently rebuilt without its history
     con.execute("attach ? as previous (read_only)", [str(old)])
     try:
         present = {r[0] for r in con.execute(
