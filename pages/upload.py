@@ -47,11 +47,12 @@ with private_upload(uploaded.name, uploaded.getvalue()) as path:
     elif report.errors:
         st.error(f"{len(report.errors):,}件の問題があります。修正して再度アップロードするか、正常な行のみ読み込んでください。")
         errors = pd.DataFrame(report.errors).rename(columns={"sheet": "シート", "row": "行", "column": "列", "message": "理由"})
-        # a data grid, not st.table: cells are plain text there, never Markdown (links, images) from the file
-        st.dataframe(errors.head(1000), hide_index=True, key="errors",
-                     column_config={"理由": st.column_config.TextColumn(width="large")})
-        if len(errors) > 1000:
-            st.caption(f"最初の1,000件を表示しています(全{len(errors):,}件はCSVで確認できます)。")
+        # a plain table keeps every reason readable (and read out by screen readers); st.table renders
+        # cells as Markdown, so every text from the file is escaped first (no links, no remote images)
+        shown = errors.head(200).astype(object).map(lambda v: labels.plain(v) if isinstance(v, str) else v)
+        st.table(shown)
+        if len(errors) > 200:
+            st.caption(f"最初の200件を表示しています(全{len(errors):,}件はCSVで確認できます)。")
         page.download(errors, f"errors_{Path(uploaded.name).stem}", "誤りの一覧をCSVでダウンロード")
     else:
         st.success("すべての行が正常です。")

@@ -18,8 +18,11 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
 def plain(text) -> str:
     """Text from users or files made inert for st.markdown/st.error/st.caption: every character that
     Markdown, Streamlit's directives (:red[…], :material/…:) or LaTeX ($…$) would interpret is escaped,
-    so a link or image in an uploaded file stays visible text and is never fetched or clickable."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    so a link or image in an uploaded file stays visible text and is never fetched or clickable. Bare
+    addresses (http://…, www.…, name@host) would still be auto-linked after the escapes are resolved:
+    a zero-width space inside them breaks the link and leaves the text as it reads."""
+    text = _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    return re.sub(r"(?i)(/)(?=/)|(www)(?=\\\.)|(@)", lambda m: m.group(0) + "\u200b", text)
 
 
 def fy(value) -> str:

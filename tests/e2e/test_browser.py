@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from etl.demo import create_demo
+from etl.observations import store
 from ui.auth import hash_password
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -196,7 +197,8 @@ def test_loader_uploads_fixes_loads_and_exports(server, page, tmp_path):
     assert "読み込みました" in content(page)
     shot(page, "データ登録-loaded")
 
-    page.goto(f"{server['url']}/measure?measure=37&as_of=2026-11-30")
+    today = store.now_jst().date()  # the load is known from today (JST) on
+    page.goto(f"{server['url']}/measure?measure=37&as_of={today.isoformat()}")
     settle(page)
     page.get_by_text("M37-E1 の値").click()
     settle(page)
@@ -215,3 +217,69 @@ def test_loader_uploads_fixes_loads_and_exports(server, page, tmp_path):
     assert info.value.suggested_filename == "進捗管理_令和3年3月.xlsx"
     assert wb.sheetnames[0] == "表紙・サマリ" and "施策一覧" in wb.sheetnames
     shutil.copy(path, ARTIFACTS / path.name)
+
+
+ATTACKS = [  # what an anonymous visitor typed into the SQL page, and what they must read instead
+    ("select path from duckdb_databases()", "使えません"),
+    ("copy (select 'pwned') to '{warehouse}' (header false, use_tmp_file false)", "SELECT"),
+    ("select levenshtein(repeat('a',180000), repeat('b',180000))", "中断"),
+    ("select damerau_levenshtein(repeat('a',25000), repeat('b',25000))", "メモリ"),
+]
+
+
+def sql_run(pg, sql: str) -> None:
+    box = pg.locator("textarea").first
+    box.fill(sql)
+    box.press("Control+Enter")  # commit the text before the click
+    settle(pg)
+    pg.get_by_role("button", name="実行").click()
+    time.sleep(1.0)
+
+
+def test_anonymous_attacks_leave_the_warehouse_intact_and_the_server_responsive(server, browser):
+    import hashlib
+
+    warehouse = Path(server["warehouse"])
+    digest = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    attacker = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="ja-JP").new_page()
+    visitor = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="ja-JP").new_page()
+    attacker.goto(f"{server['url']}/sql")
+    settle(attacker)
+    for sql, expected in ATTACKS:
+        sql_run(attacker, sql.format(warehouse=warehouse))
+        if "levenshtein(repeat('a',180000)" in sql:
+            # while the attacker's query runs for its 10 s, another visitor's page still answers
+            start = time.perf_counter()
+            visitor.goto(f"{server['url']}/ministries?as_of={AS_OF}")
+            settle(visitor)
+            assert time.perf_counter() - start < 20
+            assert visitor.locator("h1").first.inner_text().strip() == "府省庁別"
+        settle(attacker, timeout=60)
+        text = content(attacker)
+        assert "実行できませんでした" in text and expected in text, text[-400:]
+        assert str(warehouse.parent) not in text
+        assert attacker.locator("[data-testid='stException']").count() == 0
+    shot(attacker, "SQL-attacks")
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == digest
+    assert not (ROOT / ".tmp").exists()
+    visitor.goto(f"{server['url']}/?as_of={AS_OF}")
+    settle(visitor)
+    assert "デモ（合成データ）" in content(visitor)
+
+
+def test_markdown_in_an_uploaded_file_stays_text(server, page, tmp_path):
+    page.goto(f"{server['url']}/upload")
+    settle(page)
+    page.get_by_label("利用者名").fill("tester")
+    page.get_by_label("パスワード").fill("e2e-pass")
+    page.get_by_role("button", name="ログイン").click()
+    settle(page)
+    hostile = tmp_path / "report.csv"
+    hostile.write_text("KPI ID,団体コード,期間,値\n![x](http://127.0.0.1:9/a.png),,2020,1\n"
+                       "[再ログイン](http://evil.example/),,2020,1\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(hostile))
+    settle(page)
+    main = page.locator("[data-testid='stMain']")
+    assert "[再ログイン](http://evil.example/)" in main.inner_text().replace("\u200b", "")
+    assert main.locator("img[src*='127.0.0.1:9'], a[href*='evil.example']").count() == 0
+    shot(page, "データ登録-markdown")
