@@ -170,13 +170,17 @@ def test_page_in_a_real_browser(server, page, path, heading, change):
     shot(page, f"{heading}-after")
 
 
-def test_loader_uploads_fixes_loads_and_exports(server, page, tmp_path):
+def open_upload_signed_in(page, server):
     page.goto(f"{server['url']}/upload")
     settle(page)
     page.get_by_label("利用者名").fill("tester")
     page.get_by_label("パスワード").fill("e2e-pass")
     page.get_by_role("button", name="ログイン").click()
     settle(page)
+
+
+def test_loader_uploads_fixes_loads_and_exports(server, page, tmp_path):
+    open_upload_signed_in(page, server)
     assert page.locator("[data-testid='stFileUploader']").count() == 1
 
     bad = tmp_path / "report.csv"
@@ -268,12 +272,7 @@ def test_anonymous_attacks_leave_the_warehouse_intact_and_the_server_responsive(
 
 
 def test_markdown_in_an_uploaded_file_stays_text(server, page, tmp_path):
-    page.goto(f"{server['url']}/upload")
-    settle(page)
-    page.get_by_label("利用者名").fill("tester")
-    page.get_by_label("パスワード").fill("e2e-pass")
-    page.get_by_role("button", name="ログイン").click()
-    settle(page)
+    open_upload_signed_in(page, server)
     hostile = tmp_path / "report.csv"
     hostile.write_text("KPI ID,団体コード,期間,値\n![x](http://127.0.0.1:9/a.png),,2020,1\n"
                        "[再ログイン](http://evil.example/),,2020,1\n", encoding="utf-8")
