@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from etl.errors import ShinchokuError
 
 MiB = 1024 * 1024
-PRELOAD = ["duckdb", "pandas", "pyarrow", "etl.isolation"]
+PRELOAD = ["duckdb", "pandas", "pyarrow", "etl.isolation", "etl.worker_preload"]
 # Two cores: at most two isolated tasks at once, so that the pages always keep CPU for themselves.
 # Process-wide on purpose (a limit on this server's children, shared by every session).
 _SLOTS = threading.BoundedSemaphore(2)
@@ -72,27 +72,11 @@ def _vm(field: str) -> int:
     return 0
 
 
-def _settle_libraries() -> None:
-    """Let the libraries make their one-time reservations before the baseline is measured.
-
-    Arrow's default pool (jemalloc/mimalloc) reserves about 1 GiB of address space on first use, which
-    would count against the cap although nothing uses it: the system allocator is used instead.
-    DuckDB's first connection reserves its own arenas (about 0.6 GiB of address space, 70 MiB of data).
-    """
-    import duckdb
-    import pyarrow as pa
-
-    pa.set_memory_pool(pa.system_memory_pool())
-    con = duckdb.connect(":memory:", config={"threads": 1})
-    con.sql("select 1 as x").df()
-    con.close()
-
-
 def _apply_limits(limits: Limits, workdir: str) -> None:
     """Limits for this (child) process, working in its private directory."""
     tempfile.gettempdir()  # found (by writing a probe file) and cached before writes are forbidden
     os.chdir(workdir)
-    _settle_libraries()
+    import etl.worker_preload  # noqa: F401 - already imported by the forkserver; here for safety only
     # RLIMIT_DATA counts what the task really allocates (heap and private mappings, DuckDB's and
     # Python's); RLIMIT_AS, at twice the budget, is the backstop for anything that maps memory otherwise.
     data_cap = _vm("VmData") + limits.memory_bytes
