@@ -9,9 +9,11 @@ from ui import auth, labels, page
 from warehouse.sandbox import MAX_ROWS, MEMORY_BYTES, TIMEOUT_S, QueryRefused, run_query
 
 page.start("SQL", "文書化されたビュー(docs/schema.md)を読み取り専用で照会できます")
-if not auth.sql_open_to_visitors() and not auth.current_user("query"):
-    st.info("SQLでの照会は、ログインした利用者(分析担当・データ登録担当)が使えます。")
-    st.stop()
+if not auth.sql_open_to_visitors():
+    if not st.session_state.get("signed_in"):
+        st.info("SQLでの照会は、ログインした利用者(分析担当・データ登録担当)が使えます。")
+    if not auth.current_user("query"):
+        st.stop()
 examples = re.findall(r"```sql\n(.*?)```", (settings.ROOT / "docs" / "schema.md").read_text(encoding="utf-8"), flags=re.S)
 example = st.selectbox("例", examples, index=0, key="example", format_func=lambda s: s.strip().splitlines()[0][:90])
 sql = st.text_area("SQL", value=example, height=160, key="sql")
