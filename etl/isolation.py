@@ -25,9 +25,10 @@ from etl.errors import ShinchokuError
 
 MiB = 1024 * 1024
 PRELOAD = ["duckdb", "pandas", "pyarrow", "etl.isolation", "etl.worker_preload"]
-# Two cores: at most two isolated tasks at once, so that the pages always keep CPU for themselves.
-# Process-wide on purpose (a limit on this server's children, shared by every session).
-_SLOTS = threading.BoundedSemaphore(2)
+# Two cores: at most two analysts' queries at once, and one upload check or load beside them, so that
+# anonymous queries can never hold signed-in loaders off. Process-wide on purpose (a limit on this
+# server's children, shared by every session).
+_POOLS = {"query": threading.BoundedSemaphore(2), "upload": threading.BoundedSemaphore(1)}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Limits:
     may_write_files: bool = False  # loads write the warehouse; queries and checks write nothing
     max_result_bytes: int = 64 * MiB  # the pickled answer the server accepts
     queue_seconds: float = 15.0  # how long a task waits for a free slot
+    pool: str = "query"  # which slots it waits for: "query" (SQL) or "upload" (checks and loads)
 
 
 class LimitExceeded(ShinchokuError):
@@ -118,7 +120,8 @@ def run(fn, *args, limits: Limits, **kwargs):
 
     fn must be importable by name (a module-level function). Raises LimitExceeded when a limit fired.
     """
-    if not _SLOTS.acquire(timeout=limits.queue_seconds):
+    slots = _POOLS[limits.pool]
+    if not slots.acquire(timeout=limits.queue_seconds):
         raise LimitExceeded("busy", "ほかの処理が混み合っています。しばらくしてから、もう一度実行してください")
     try:
         ctx = _context()
@@ -143,7 +146,7 @@ def run(fn, *args, limits: Limits, **kwargs):
                 proc.join(5)
             shutil.rmtree(workdir, ignore_errors=True)
     finally:
-        _SLOTS.release()
+        slots.release()
     if kind == "ok":
         return value
     if kind == "memory":

@@ -1,5 +1,4 @@
 """SQL: one read-only query over the documented views, run in an isolated worker process."""
-import io
 import re
 
 import streamlit as st
@@ -29,7 +28,9 @@ if st.button("実行", type="primary", key="run"):
     else:
         st.dataframe(result.frame, hide_index=True, key="result")
         st.caption(f"{len(result.frame):,} 行{'(上限で打ち切り)' if result.truncated else ''}・{result.seconds:.2f} 秒")
-        page.download(result.frame, "query")
-        buf = io.BytesIO()
-        result.frame.to_parquet(buf, index=False)
-        st.download_button("Parquetをダウンロード", buf.getvalue(), file_name="query.parquet", key="parquet")
+        # both files were made in the worker process, under its limits
+        st.download_button("CSVをダウンロード", result.csv, file_name="query.csv", mime="text/csv", key="dl_query")
+        if result.parquet is not None:
+            st.download_button("Parquetをダウンロード", result.parquet, file_name="query.parquet", key="parquet")
+        else:
+            st.caption("Parquetにできない型の列があるため、CSVのみダウンロードできます。")

@@ -3,6 +3,7 @@
 The file is checked and loaded in a child process under memory and time limits, from a private
 folder that is removed when the page has run; everything taken from the file is shown as plain text.
 """
+import logging
 import tempfile
 from pathlib import Path
 
@@ -38,6 +39,10 @@ with private_upload(uploaded.name, uploaded.getvalue()) as path:
     except LimitExceeded as e:
         st.error(f"このファイルは検証できませんでした: {e}")
         st.stop()
+    except Exception:  # noqa: BLE001 - logged for the operator; the loader gets a sentence, not a traceback
+        logging.getLogger(__name__).exception("checking an upload failed")
+        st.error("このファイルの検証中にエラーが発生しました。形式を確認して、もう一度アップロードしてください。")
+        st.stop()
     c1, c2, c3 = st.columns(3)
     c1.metric("データ行", report.rows_total)
     c2.metric("正常", report.rows_valid)
@@ -45,7 +50,8 @@ with private_upload(uploaded.name, uploaded.getvalue()) as path:
     if report.status == "unreadable":
         st.error(labels.plain(report.message))
     elif report.errors:
-        st.error(f"{len(report.errors):,}件の問題があります。修正して再度アップロードするか、正常な行のみ読み込んでください。")
+        st.error(f"{len(report.errors):,}件の問題があります(誤りのある行 {report.rows_rejected:,}行)。"
+                 "修正して再度アップロードするか、正常な行のみ読み込んでください。")
         errors = pd.DataFrame(report.errors).rename(columns={"sheet": "シート", "row": "行", "column": "列", "message": "理由"})
         # a plain table keeps every reason readable (and read out by screen readers); st.table renders
         # cells as Markdown, so every text from the file is escaped first (no links, no remote images)

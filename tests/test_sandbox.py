@@ -50,6 +50,11 @@ def test_reads_the_documented_views_and_macros(wh):
     assert run_query("from measures select count(*) as n", wh).frame["n"].tolist() == [82]
     assert len(run_query("describe kpis", wh).frame) > 5
     assert len(run_query("summarize measures", wh).frame) > 5
+    assert len(run_query("show tables", wh).frame) > 10
+    recursive = "with recursive r(n) as (select 1 union all select n + 1 from r where n < 5) select count(*) as c from r"
+    assert run_query(recursive, wh).frame["c"].tolist() == [5]
+    nested = "with a as (select 1 as x), b as (select x + 1 as y from a) select (select max(y) from b) as z from measures limit 1"
+    assert run_query(nested, wh).frame["z"].tolist() == [2]
 
 
 def test_the_warehouse_cannot_be_overwritten(wh):
@@ -104,6 +109,19 @@ def test_the_warehouse_cannot_be_overwritten(wh):
     "select * from wh.core.observations",
     "select * from core.obs_batches",
     "select * from system.main.duckdb_databases()",
+    # found by the cold attacker: a CTE of a system view's name defined in one subquery made the same
+    # name allowed everywhere, where DuckDB bound it to its catalog (paths and settings came out)
+    "select name, setting from pg_settings, (with pg_settings as (select 1) select 1 from pg_settings) "
+    "where name in ('allowed_paths', 'secret_directory')",
+    "select (with duckdb_databases as (select 1) select 1), path from duckdb_databases",
+    "with x as (select * from pg_settings), pg_settings as (select 1) select * from x",
+    "with pg_settings as (select 1 as a) select * from pg_settings",
+    "select * from sqlite_master",
+    "select * from information_schema.tables",
+    "show all tables",
+    "show databases",
+    "pivot measures on pillar using count(*)",
+    "select * from (pivot measures on pillar using count(*))",
 ])
 def test_everything_but_one_select_over_the_views_is_refused(wh, sql):
     refused(wh, sql)
@@ -161,3 +179,27 @@ def test_duckdb_errors_read_in_japanese_with_the_detail(wh):
     text = refused(wh, "selec 1")
     assert "構文" in text and "selec" in text
     assert "使い方" in refused(wh, "select no_such_column from measures")
+
+
+@pytest.mark.parametrize("sql", [
+    # found by the cold attacker: each crashed the page after the query had run
+    "select " + "[" * 200 + "1" + "]" * 200 + " as deep",
+    "select " + "{'a': " * 100 + "1" + "}" * 100 + " as deep",
+    "select 'infinity'::timestamp as t, '-infinity'::timestamptz as tz",
+    "select [map {'k': [1]}] as x, {'a': map {1: {'b': 2}}} as y",
+    "select 'a'::blob as b, interval 1 day as i, uuid() as u, date '2021-03-31' as d, 1, 1",
+])
+def test_awkward_values_come_back_displayable_with_their_downloads(wh, sql):
+    r = run_query(sql, wh)
+    assert len(r.frame) == 1 and r.csv.startswith("\ufeff".encode())
+    assert all(str(t) in ("object", "str", "string", "int32", "int64", "float64") for t in r.frame.dtypes), r.frame.dtypes
+    assert len(set(r.frame.columns)) == len(r.frame.columns)
+
+
+def test_very_deep_nesting_is_refused_not_crashed(wh):
+    refused(wh, "select " + "[" * 400 + "1" + "]" * 400)
+
+
+def test_unmapped_duckdb_errors_still_read_as_one_japanese_sentence(wh):
+    text = refused(wh, "select '12:00+09'::timetz + interval 1 year")
+    assert "実行できませんでした" not in text

@@ -182,3 +182,47 @@ def test_file_text_is_made_inert_for_markdown(text):
     escaped = plain(text)
     for ch in "[]()<>*`#$:!":
         assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c == ch and i > 0), escaped
+
+
+def test_infinite_values_are_row_errors(tmp_path, kpis):
+    # '1e309' reached pandera's finite check in the server and crashed the page
+    path = tmp_path / "inf.csv"
+    path.write_text("KPI ID,団体コード,期間,値\nM37-E1,,2020,1e309\nM37-E1,,2019,-inf\nM37-E1,,2018,5\n", encoding="utf-8")
+    report = validate_file(path, kpis, TODAY)
+    assert report.rows_valid == 1 and [e["row"] for e in report.errors] == [2, 3]
+    assert all("有限の数値ではありません" in e["message"] for e in report.errors)
+
+
+def test_one_far_away_cell_does_not_blow_up_an_xlsx(tmp_path):
+    # a 5 KB file with one cell at XFD1048576 made the check use 2 GB
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    data = hostile.xlsx([hostile.HEADER, ["M37-E1", "", "2020", "5"]], sheet_rows=[far])
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(data)
+    sheets = read_file(path, data)
+    assert sheets[0].rows["row"].tolist() == [2]
+
+
+def test_xlsx_rows_keep_their_numbers_across_empty_rows(tmp_path):
+    rows = '<row r="7"><c t="inlineStr"><is><t>M37-E1</t></is></c><c/><c t="inlineStr"><is><t>2019</t></is></c>' \
+           '<c t="inlineStr"><is><t>4</t></is></c></row>'
+    data = hostile.xlsx([hostile.HEADER, ["M37-E1", "", "2020", "5"]], sheet_rows=[rows])
+    path = tmp_path / "gaps.xlsx"
+    path.write_bytes(data)
+    assert read_file(path, data)[0].rows["row"].tolist() == [2, 7]
+
+
+def test_mixed_line_endings_and_broken_quotes_read_in_japanese(tmp_path, kpis):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes("KPI ID,期間,値\r\nM37-E1,2020,5\rM37-E1,2019,4\n".encode())
+    assert validate_file(mixed, kpis, TODAY).rows_valid == 2
+    quote = tmp_path / "quote.csv"
+    quote.write_bytes('KPI ID,期間,値\nM37-E1,2020,"5\n'.encode())
+    text = refused(tmp_path, "quote.csv", quote.read_bytes())
+    assert "引用符" in text and "Error" not in text
+    text = refused(tmp_path, "latin.csv", "KPI ID,期間,値\nM37-E1,2020,5\n".encode("cp932") + b"\x85\xff\n")
+    assert "文字コード" in text and "codec" not in text
+
+
+def test_bidi_controls_are_neutralised():
+    assert "\u202e" not in plain("報告\u202etxt.exe")

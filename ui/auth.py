@@ -170,8 +170,8 @@ def current_user(right: str) -> str | None:
             del st.session_state["signed_in"]
             st.rerun()
         return signed_in
-    if not users:
-        st.warning("この操作の権限を持つ利用者が設定されていません(.streamlit/secrets.toml の [users.<名前>])。")
+    if not users:  # the operator's part (.streamlit/secrets.toml, [users.<name>]) is in the README
+        st.warning("ログインできる利用者がまだ設定されていません。管理者にお問い合わせください。")
         return None
     with st.form("login"):
         name = st.text_input("利用者名", key="login_name", max_chars=MAX_FIELD)

@@ -13,6 +13,7 @@ LEVEL_JA = {"national": "全国", "prefecture": "都道府県", "municipality": 
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 
 def plain(text) -> str:
@@ -21,7 +22,8 @@ def plain(text) -> str:
     so a link or image in an uploaded file stays visible text and is never fetched or clickable. Bare
     addresses (http://…, www.…, name@host) would still be auto-linked after the escapes are resolved:
     a zero-width space inside them breaks the link and leaves the text as it reads."""
-    text = _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    text = _BIDI_CONTROLS.sub("\ufffd", str(text))  # a right-to-left override would reorder the sentence
+    text = _MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("\n", "  \n")
     return re.sub(r"(?i)(/)(?=/)|(www)(?=\\\.)|(@)", lambda m: m.group(0) + "\u200b", text)
 
 

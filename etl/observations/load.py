@@ -31,9 +31,10 @@ from warehouse.db import WarehouseMissing
 KPI_META_SQL = "select kpi_id, area_level, unit, obs_fy_min, obs_fy_max from kpis"
 # An uploaded file is checked and loaded in a child process under these limits (etl.isolation), so that
 # no file can take the dashboard's server down; the 20 MB upload limit keeps genuine files far below them.
-CHECK_LIMITS = isolation.Limits(memory_bytes=2048 * isolation.MiB, seconds=120, max_result_bytes=256 * isolation.MiB)
+CHECK_LIMITS = isolation.Limits(memory_bytes=2048 * isolation.MiB, seconds=120, max_result_bytes=256 * isolation.MiB,
+                                pool="upload", queue_seconds=120)
 LOAD_LIMITS = isolation.Limits(memory_bytes=3072 * isolation.MiB, seconds=600, may_write_files=True,
-                               max_result_bytes=256 * isolation.MiB)
+                               max_result_bytes=256 * isolation.MiB, pool="upload", queue_seconds=600)
 
 
 @dataclass

@@ -36,6 +36,7 @@ HEAD_BYTES = 200_000
 # Bounds checked before any parsing, so that a crafted file costs little to refuse.
 MAX_CELL_CHARS = 32_767  # Excel's own limit: no genuine sheet holds a longer cell
 MAX_ROWS = 1_048_576  # Excel's rows per sheet
+MAX_COLUMNS = 64  # columns read from a sheet: the header must lie within them (a long template has ~10)
 MAX_ARCHIVE_ENTRIES = 1_000
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # uncompressed, per XML part of an XLSX
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -95,7 +96,8 @@ def decode_csv(data: bytes, name: str, partial: bool = False) -> tuple[str, str]
             return codecs.getincrementaldecoder(encoding)().decode(data, final=not partial), encoding
         except UnicodeDecodeError as e:
             error = e
-    raise ObservationFileError(f"{name}: 文字コードを判別できません(UTF-8 または Shift_JIS で保存してください): {error}")
+    raise ObservationFileError(f"{name}: 文字コードを判別できません(UTF-8 または Shift_JIS で保存してください。"
+                               f"{error.start + 1:,}バイト目に読めない文字があります)")
 
 
 def _head_rows(text: str, name: str) -> list[list[str]]:
@@ -106,11 +108,12 @@ def _head_rows(text: str, name: str) -> list[list[str]]:
     except csv.Error as e:
         if "field larger" in str(e):
             raise ObservationFileError(f"{name}: {reader.line_num}行目: セルが長すぎます(最大 {MAX_CELL_CHARS:,} 文字)") from None
-        raise ObservationFileError(f"{name}: {reader.line_num}行目: CSVとして読み取れません({e})") from None
+        raise ObservationFileError(f"{name}: {reader.line_num}行目: CSVとして読み取れません(引用符や改行の使い方が正しくありません)") from None
 
 
 def _frame(cells: pd.DataFrame, header_idx: int, found: dict[str, int], first_row_number: int) -> pd.DataFrame:
-    body = cells.iloc[header_idx + 1:]
+    """cells: indexed by 0-based row position (gaps allowed: an XLSX's empty rows are not kept)."""
+    body = cells.loc[cells.index > header_idx]
     out = pd.DataFrame({canon: body.iloc[:, pos] for canon, pos in found.items()})
     for canon in COLUMNS:
         if canon not in out:
@@ -155,9 +158,9 @@ def read_csv(path: Path, data: bytes | None = None) -> list[Sheet]:
     large = len(body) > FAST_READ_BYTES
     # A large file is decoded here only as far as its header; Arrow checks the rest while reading.
     text, encoding = decode_csv(body[:HEAD_BYTES] if large else body, path.name, partial=large)
-    if "\r" in text and "\n" not in text:  # classic Mac line endings (CR only): read as lines
-        body = body.replace(b"\r", b"\n")
-        text = text.replace("\r", "\n")
+    if "\r" in text:  # classic Mac line endings (CR only), or CR and LF mixed: read every one as a line end
+        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # safe bytes: 0x0D is never inside a character
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     head = _head_rows(text, path.name)
     idx, found = _find_header(head, path.name)
     width = max(len(r) for r in head)  # title rows are narrower than the table: name the columns
@@ -171,7 +174,10 @@ def read_csv(path: Path, data: bytes | None = None) -> list[Sheet]:
         cells = pd.read_csv(io.StringIO(text), header=None, names=list(range(width)), dtype=str,
                             keep_default_na=False, skip_blank_lines=False)
     except pd.errors.ParserError as e:
-        raise ObservationFileError(f"{path.name}: CSVとして読み取れません: {e}") from None
+        line = re.search(r"line (\d+)", str(e))
+        where = f"{line.group(1)}行目付近: " if line else ""
+        reason = "引用符(\")が閉じられていません" if "EOF inside string" in str(e) else "列の区切りが正しくありません"
+        raise ObservationFileError(f"{path.name}: {where}CSVとして読み取れません({reason})") from None
     return [Sheet(path.name, None, idx + 1, columns, _frame(cells, idx, found, first_row_number=1))]
 
 
@@ -239,23 +245,30 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - any parse failure is a file the user must fix
-        raise ObservationFileError(f"{path.name}: Excelファイルとして開けません: {e}") from None
+        raise ObservationFileError(f"{path.name}: Excelファイルとして開けません(壊れているか、XLSX形式ではありません)") from None
     sheets = []
     try:
         for ws in wb.worksheets:
-            rows = [list(r) for r in itertools.islice(ws.iter_rows(values_only=True), MAX_ROWS + 1)]
-            if len(rows) > MAX_ROWS:
-                raise ObservationFileError(f"{path.name} / {ws.title}: 行が多すぎます(上限 {MAX_ROWS:,}行)")
+            # only non-empty rows are kept, trimmed, at most MAX_COLUMNS wide: one cell at XFD1048576 in a
+            # 5 KB file would otherwise become a billion empty cells
+            rows: dict[int, list] = {}
+            for i, r in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)):
+                if i >= MAX_ROWS:
+                    raise ObservationFileError(f"{path.name} / {ws.title}: 行が多すぎます(上限 {MAX_ROWS:,}行)")
+                last = max((j for j, v in enumerate(r) if v is not None), default=-1)
+                if last >= 0:
+                    rows[i] = list(r[: last + 1])
             if not rows:
                 continue
+            head = [rows.get(i, []) for i in range(HEADER_SCAN_ROWS)]
             try:
-                idx, found = _find_header(rows, f"{path.name} / {ws.title}")
+                idx, found = _find_header(head, f"{path.name} / {ws.title}")
             except ObservationFileError:
                 continue  # a sheet of notes or of the KPI list
-            width = max(len(r) for r in rows)
-            cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+            width = max(len(r) for r in rows.values())
+            cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows.values()], index=list(rows), dtype=object)
             cells = cells.map(_cell_text)
-            columns = {canon: str(rows[idx][pos]) for canon, pos in found.items()}
+            columns = {canon: str(head[idx][pos]) for canon, pos in found.items()}
             sheets.append(Sheet(path.name, ws.title, idx + 1, columns, _frame(cells, idx, found, first_row_number=1)))
     finally:
         wb.close()

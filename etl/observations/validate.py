@@ -182,8 +182,12 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
 
     # value: the fast path takes plain numbers; only the rest goes through the Japanese parser
     value = _numbers(df["value"])
+    # 'inf', '1e309', '-Infinity': numbers to a float parser, never a figure anyone reported
+    infinite = np.isinf(value)
+    value[infinite] = np.nan
+    reject(infinite, col("value", "値"), lambda i: [f"値「{v}」は有限の数値ではありません" for v in df["value"].iloc[i]])
     hints: dict[int, str] = {}  # row position → unit written with the value or in the 単位 column
-    slow = np.flatnonzero(np.isnan(value))
+    slow = np.flatnonzero(np.isnan(value) & ~infinite)
     if len(slow):
         sc, su = _per_unique(df["value"].iloc[slow], parse_value, ("value", "unit", "error"))
         value[slow] = su["value"][sc].astype(float)
