@@ -1,6 +1,6 @@
 """The analysts' SQL box: one read-only query over the documented views, in a child process under limits.
 
-Layers, each of which would stop the attacks found so far on its own:
+Three layers:
 1. DuckDB's own parse decides what the text is (never a regex): exactly one statement, of type SELECT,
    whose table references are the documented views, table macros, CTEs or a few harmless generators,
    and which calls no function that reveals settings or paths. This stops COPY/ATTACH/EXPORT/SET and
@@ -8,9 +8,10 @@ Layers, each of which would stop the attacks found so far on its own:
    attached warehouse file to allowed_paths once external access is off.
 2. The connection: an in-memory database with the warehouse attached READ_ONLY, external access,
    extension loading, spilling (no temp directory) and further configuration turned off.
-3. The process (etl.isolation): an address-space cap, a wall-clock kill, no file writes (RLIMIT_FSIZE
+3. The process (etl.isolation): a memory cap (RLIMIT_DATA, RLIMIT_AS), a wall-clock kill, no file writes (RLIMIT_FSIZE
    0) and a private working directory, so no function, however slow or greedy, can hurt the server.
-Messages are Japanese, with DuckDB's detail line and every server path removed from it.
+Messages are Japanese, with DuckDB's detail line (every server path removed) beside them; the result
+is turned into the display table and the CSV/Parquet files in the worker too.
 """
 from __future__ import annotations
 
