@@ -120,11 +120,25 @@ def test_the_warehouse_cannot_be_overwritten(wh):
     "select * from information_schema.tables",
     "show all tables",
     "show databases",
+    # found by the second cold attack: SQL planned from a string, and DuckDB's catalog macros
+    "select json_serialize_plan('select current_setting(''allowed_paths'')::varchar as v', optimize := true)",
+    "select json_serialize_sql('select 1')",
+    "select oid, pg_get_viewdef(oid) as def from range(0, 100000) t(oid) where def is not null",
+    "select pg_catalog.pg_get_constraintdef(1)",
+    "select get_block_size('wh')",
+    "select current_query()",
+    "select current_schemas(true)",
+    "with \"/etc/passwd\" as (select * from \"/etc/passwd\") select * from \"/etc/passwd\"",
+    "with build_info as (select * from build_info) select * from build_info",
     "pivot measures on pillar using count(*)",
     "select * from (pivot measures on pillar using count(*))",
 ])
 def test_everything_but_one_select_over_the_views_is_refused(wh, sql):
     refused(wh, sql)
+
+
+def test_the_warehouse_file_is_never_read_through_a_cte_of_its_name(wh):
+    refused(wh, f'with "{wh}" as (select * from "{wh}") select * from "{wh}"')
 
 
 def test_the_attached_file_path_is_never_shown(wh):
@@ -203,3 +217,9 @@ def test_very_deep_nesting_is_refused_not_crashed(wh):
 def test_unmapped_duckdb_errors_still_read_as_one_japanese_sentence(wh):
     text = refused(wh, "select '12:00+09'::timetz + interval 1 year")
     assert "実行できませんでした" not in text
+
+
+def test_server_paths_in_result_values_are_scrubbed_and_parquet_withheld(wh):
+    r = run_query(f"select 'at {wh.parent}/x' as p, 1 as n", wh)
+    assert str(wh.parent) not in r.frame["p"].iat[0] and "…" in r.frame["p"].iat[0]
+    assert str(wh.parent).encode() not in r.csv and r.parquet is None

@@ -35,11 +35,19 @@ MAX_SQL_CHARS = 20_000
 MAX_RESULT_BYTES = 16 * isolation.MiB  # display frame, CSV and Parquet together: the server holds it per tab
 # Table functions an analyst may call besides the warehouse's own table macros: generators only.
 SAFE_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
-# Scalar functions that reveal server settings (paths) or the environment.
 # Catalog names that must never be read, even under a CTE of the same name (belt and braces).
 SYSTEM_PREFIXES = ("duckdb_", "pragma_", "pg_", "sqlite_", "information_schema")
 SYSTEM_NAMES = frozenset({"tables", "columns", "schemata", "views"})
-DENIED_FUNCTIONS = frozenset({"current_setting", "getenv", "getvariable", "current_database", "current_catalog"})
+# Scalar functions that reveal settings, paths, the catalog or the query text, or that plan SQL handed
+# to them as a string (json_serialize_plan would evaluate current_setting() unseen by this check).
+# Every macro of DuckDB's pg_catalog schema is refused too (pg_get_viewdef reads duckdb_views()).
+DENIED_FUNCTIONS = frozenset({
+    "current_setting", "getenv", "getvariable", "current_database", "current_catalog", "current_schema",
+    "current_schemas", "current_query", "current_user", "current_role", "session_user", "user", "in_search_path",
+    "get_block_size", "json_serialize_plan", "json_serialize_sql", "json_deserialize_sql",
+    "json_execute_serialized_sql", "enable_profile", "disable_profile", "extension_versions", "which_secret",
+})
+DENIED_FRAGMENTS = ("duckdb_", "pragma_", "serializ", "secret", "setting")
 ERROR_KINDS = {  # DuckDB exception class → what it means for the analyst
     "ParserException": "SQLの構文に誤りがあります",
     "CatalogException": "表・ビュー・関数が見つかりません",
@@ -87,6 +95,21 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return re.sub(r"(?<![\w.])(?:[A-Za-z]:)?[/\\](?:[^\s\"'/\\]+[/\\])+[^\s\"']*", "…", text)
 
 
+def _scrub_values(frame: pd.DataFrame, secrets: list[str]) -> bool:
+    """Server paths in result values replaced by '…' (belt and braces behind the function check);
+    True when any value was changed."""
+    changed = False
+    for c in frame.columns:
+        if not (frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")):
+            continue
+        hit = frame[c].map(lambda v: isinstance(v, str) and any(x in v for x in secrets)).to_numpy(dtype=bool)
+        if hit.any():
+            frame[c] = frame[c].astype(object)
+            frame.loc[hit, c] = frame.loc[hit, c].map(lambda v: _scrub(v, secrets))
+            changed = True
+    return changed
+
+
 def _walk(node, scope: frozenset, found: dict) -> None:
     """Walk the JSON of DuckDB's parse tree, collecting what the query reads and calls.
 
@@ -102,8 +125,9 @@ def _walk(node, scope: frozenset, found: dict) -> None:
         return
     entries = (node.get("cte_map") or {}).get("map") or [] if isinstance(node.get("cte_map"), dict) else []
     names = [str(e.get("key", "")).lower() for e in entries if isinstance(e, dict)]
-    for i, e in enumerate(entries):  # each CTE sees the ones before it and itself (recursion)
-        _walk(e, scope | set(names[: i + 1]), found)
+    for i, e in enumerate(entries):  # each CTE sees the ones before it, and itself only when recursive
+        recursive = ((e.get("value") or {}).get("query_node") or {}).get("type") == "RECURSIVE_CTE_NODE"
+        _walk(e, scope | set(names[: i + 1 if recursive else i]), found)
     scope = scope | set(names)
     kind = node.get("type")
     if kind == "BASE_TABLE":
@@ -141,6 +165,8 @@ def check_query(con, sql: str) -> str:
         raise QueryRefused("読み取り(SELECT)以外の文は実行できません", tree.get("error_message"))
     views = {r[0].lower() for r in con.execute(
         "select view_name from duckdb_views() where database_name = 'wh' and schema_name = 'main' and not internal").fetchall()}
+    catalog_macros = {r[0].lower() for r in con.execute(
+        "select function_name from duckdb_functions() where schema_name = 'pg_catalog'").fetchall()}
     macros = {r[0].lower() for r in con.execute(
         "select function_name from duckdb_functions() where database_name = 'wh' and schema_name = 'main'"
         " and function_type = 'table_macro'").fetchall()}
@@ -148,7 +174,7 @@ def check_query(con, sql: str) -> str:
     _walk(tree, frozenset(), found)
     for catalog, schema, name, ctes in found["tables"]:
         low = name.lower()
-        system_name = low.startswith(SYSTEM_PREFIXES) or low in SYSTEM_NAMES
+        system_name = low.startswith(SYSTEM_PREFIXES) or low in SYSTEM_NAMES or any(c in low for c in "/\\.")
         if catalog.lower() not in ("", "wh") or schema.lower() not in ("", "main") or system_name or \
                 low not in views | (ctes if not catalog and not schema else set()):
             shown = ".".join(p for p in (catalog, schema, name) if p)
@@ -160,7 +186,8 @@ def check_query(con, sql: str) -> str:
         if name.lower() not in macros | SAFE_TABLE_FUNCTIONS:
             raise QueryRefused(f"表関数「{name}」は使えません。使えるのはウェアハウスのマクロ(…_as_of)と range / unnest です")
     for name in found["functions"]:
-        if name.lower() in DENIED_FUNCTIONS or name.lower().startswith(("duckdb_", "pragma_")):
+        low = name.lower()
+        if low in DENIED_FUNCTIONS or low in catalog_macros or any(f in low for f in DENIED_FRAGMENTS):
             raise QueryRefused(f"関数「{name}」は使えません")
     return statements[0].query
 
@@ -216,6 +243,8 @@ def _execute(path: str, sql: str, max_rows: int) -> Result:
         raise QueryRefused("式や値の入れ子が深すぎます") from None
     truncated = len(frame) > max_rows
     frame = frame.head(max_rows)
+    if _scrub_values(frame, [path, str(Path(path).parent), str(settings.ROOT)]):
+        return Result(frame, truncated, seconds, csv_bytes(frame), None)  # no Parquet of unscrubbed values
     buf = io.BytesIO()
     try:
         pq.write_table(con.sql(f"select * from query_result limit {int(max_rows)}").to_arrow_table(), buf)
