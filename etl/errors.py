@@ -15,6 +15,12 @@ class WarehouseBusy(ShinchokuError):
 class WarehouseDamaged(ShinchokuError):
     """The warehouse file cannot be opened as a Shinchoku warehouse; `shinchoku restore` brings one back."""
 
+    @classmethod
+    def opening(cls, path, error: Exception) -> "WarehouseDamaged":
+        """The error for a warehouse that DuckDB could not open, naming the recovery command."""
+        return cls(f"{path}: データウェアハウスが壊れているため開けません({str(error).splitlines()[0][:200]})。"
+                   "`shinchoku restore` で直前の世代に戻せます(世代の一覧は `shinchoku restore --list`)")
+
 
 class SourceError(ShinchokuError):
     """A source document cannot be parsed (truncated, damaged, wrong file)."""

@@ -3,7 +3,7 @@
 DuckDB's memory_limit bounds only its buffer manager and interrupt() acts only between vectors, so a
 single scalar call (levenshtein on long strings) can allocate gigabytes or run for minutes, and a
 crafted XLSX can make a parser allocate without bound. Such work therefore runs in a child process
-with an address-space cap (RLIMIT_AS), a CPU-time cap, a lower scheduling priority, no file writes
+with a memory cap (RLIMIT_DATA, RLIMIT_AS as a backstop), a CPU-time cap, a lower scheduling priority, no file writes
 (RLIMIT_FSIZE = 0) unless the task is a load, a private empty working directory, and a wall-clock
 kill. Children are forked from a forkserver that has already imported duckdb and pandas: a fresh
 process per task costs tens of milliseconds, and nothing one visitor ran survives into the next task.
@@ -33,7 +33,7 @@ _POOLS = {"query": threading.BoundedSemaphore(2), "upload": threading.BoundedSem
 
 @dataclass(frozen=True)
 class Limits:
-    memory_bytes: int  # address space the task may add to what the forkserver child starts with
+    memory_bytes: int  # memory the task may allocate beyond what the forkserver child starts with
     seconds: float  # wall clock, from the child's start to its answer
     may_write_files: bool = False  # loads write the warehouse; queries and checks write nothing
     max_result_bytes: int = 64 * MiB  # the pickled answer the server accepts

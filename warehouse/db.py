@@ -45,8 +45,7 @@ def connect_readonly(path: Path | None = None, threads: int = 2, memory_limit: s
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
     except duckdb.Error as e:
         con.close()
-        raise WarehouseDamaged(f"{p}: データウェアハウスが壊れているため開けません({str(e).splitlines()[0][:200]})。"
-                               "`shinchoku restore` で直前の世代に戻せます") from None
+        raise WarehouseDamaged.opening(p, e) from None
     con.execute("USE wh")
     return con
 

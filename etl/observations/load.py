@@ -166,23 +166,19 @@ def private_upload(name: str, data: bytes) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _checked(path: str, warehouse: str) -> FileReport:
-    """Runs in the child: the dry run's report, without the typed frames (the page needs counts and errors)."""
-    return replace(load_files([Path(path)], Path(warehouse), dry_run=True)[0], validated=[])
-
-
-def _loaded(path: str, warehouse: str, user: str, accept_valid: bool) -> FileReport:
-    """Runs in the child: validate and load one file."""
-    report = load_files([Path(path)], Path(warehouse), user=user, accept_valid=accept_valid)[0]
-    return replace(report, validated=[])
+def _one_file(path: str, warehouse: str, **options) -> FileReport:
+    """Runs in the child: load_files for one file; the report without the typed frames (the page needs
+    counts and errors, and the frames would only cross the pipe)."""
+    return replace(load_files([Path(path)], Path(warehouse), **options)[0], validated=[])
 
 
 def check_isolated(path: Path, warehouse: Path | None = None) -> FileReport:
     """Dry run of one uploaded file in a child process under CHECK_LIMITS (LimitExceeded when one fired)."""
-    return isolation.run(_checked, str(path), str(settings.warehouse_path(warehouse)), limits=CHECK_LIMITS)
+    return isolation.run(_one_file, str(path), str(settings.warehouse_path(warehouse)), dry_run=True,
+                         limits=CHECK_LIMITS)
 
 
 def load_isolated(path: Path, user: str, accept_valid: bool = False, warehouse: Path | None = None) -> FileReport:
     """Load one uploaded file in a child process under LOAD_LIMITS (a killed load leaves the warehouse as it was)."""
-    return isolation.run(_loaded, str(path), str(settings.warehouse_path(warehouse)), user, accept_valid,
-                         limits=LOAD_LIMITS)
+    return isolation.run(_one_file, str(path), str(settings.warehouse_path(warehouse)), user=user,
+                         accept_valid=accept_valid, limits=LOAD_LIMITS)

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from etl import settings
 from etl.errors import WarehouseBusy, WarehouseDamaged
+from etl.text import date_to_wareki
 
 JST = ZoneInfo("Asia/Tokyo")
 HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine")
@@ -79,8 +80,6 @@ def holder(path: Path) -> str:
     try:
         info = json.loads(_owner_path(path).read_text(encoding="utf-8"))
         since = dt.datetime.fromisoformat(info["since"])
-        from etl.text import date_to_wareki
-
         return f"プロセス {int(info['pid'])}、{date_to_wareki(since.date())} {since:%H:%M:%S} から"
     except (OSError, ValueError, KeyError, TypeError):
         return "保持者不明"
@@ -91,7 +90,7 @@ def remove_stale_copies(path: Path) -> list[Path]:
     other writer can be running. Returns what was removed."""
     removed = []
     for p in path.parent.glob(f".{path.name}.write-*.tmp*"):
-        if p != temp_path(path) and not str(p).startswith(str(temp_path(path))):
+        if not str(p).startswith(str(temp_path(path))):  # this writer's own copy and its .wal stay
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
@@ -135,9 +134,7 @@ def check_warehouse(path: Path) -> None:
         finally:
             con.close()
     except duckdb.Error as e:
-        raise WarehouseDamaged(
-            f"{path}: データウェアハウスが壊れているため開けません({str(e).splitlines()[0][:200]})。"
-            f"`shinchoku restore` で直前の世代に戻せます(世代の一覧は `shinchoku restore --list`)") from None
+        raise WarehouseDamaged.opening(path, e) from None
 
 
 def restore(path: Path, generation: Path | None = None) -> Path:

@@ -232,6 +232,8 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
     reject(unit_bad, col("unit", "単位") if has_unit_column else col("value", "値"),
            lambda i: [f"単位「{hints[int(j)]}」がKPIの単位「{ku['unit'][kc[j]]}」と一致しません" for j in i])
 
+    row_numbers = df["row"].to_numpy()
+
     # duplicates inside the file, on the normalised key of rows whose key could be read
     kid, aid, pid = _ids(ku["id"]), _ids(au["code"]), _ids(pu["key"])
     n_a, n_p = aid.max(initial=0) + 1, pid.max(initial=0) + 1  # mixed radix: distinct keys never collide
@@ -245,7 +247,6 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
         order = positions[np.argsort(key[positions], kind="stable")]
         groups, starts = np.unique(key[order], return_index=True)
         first_of = dict(zip(groups.tolist(), order[starts].tolist()))
-        row_numbers = df["row"].to_numpy()
         shown = {g: "、".join(str(r) for r in row_numbers[order[st:st + 5]]) for g, st in zip(groups.tolist(), starts)}
         listed = np.zeros(n, dtype=bool)
         listed[order[starts]] = True
@@ -256,7 +257,6 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
 
     # collect
     bad = np.zeros(n, dtype=bool)
-    row_numbers = df["row"].to_numpy()
     errors: list[dict] = []
     quiet_reasons: dict[int, list[str]] = {}  # rejected rows not in the error list (duplicates after the first)
     for mask, column, message, listed, quiet in reasons:
