@@ -21,9 +21,9 @@ import yaml
 
 from etl import kpi_defs, settings
 from etl.areas import area_table
-from etl.errors import QualityIssue, SourceError
+from etl.errors import DefinitionsError, QualityIssue, SourceError
 from etl.observations.store import carry_over_history, refresh_revisions, swapped, writer_lock
-from etl.reference import ministry_table, pillar_table, status_tables
+from etl.reference import METHOD_PARAMS, era_table, check_method_params, ministry_table, pillar_table, status_methods, status_tables
 from etl.schemas import validate
 from etl.sources.measures import parse_measures
 from etl.sources.reported import document_observations, load_spec, reference_indicators
@@ -84,6 +84,8 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "pillars": pillar_table().copy(),
         "measures": parsed.measures,
         "kpis": _kpis(applied),
+        "kpi_methods": _kpi_methods(applied, defs_path.name),
+        "status_methods": status_methods()[1],
         "kpi_overrides": pd.DataFrame(override_records, columns=["kpi_id", "field", "generated_value", "override_value", "reason"]),
         "schedule_sections": schedule.sections[["section_no", "name", "item_count", "source_line"]],
         "schedule_items": schedule.items.drop(columns=["section"]),
@@ -91,6 +93,7 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "areas": area_table().copy(),
         "statuses": status_tables()[0],
         "trends": status_tables()[1],
+        "eras": era_table(),
         "document_observations": document_observations(sources, manifest, spec),
     }
     ids = {"measures": "measure_no", "kpis": "kpi_id", "schedule_items": "item_id", "ministries": "name", "areas": "area_code"}
@@ -138,6 +141,26 @@ def _kpis(defs: dict[str, dict]) -> pd.DataFrame:
     for col in ("target_value", "base_value", "target_factor"):
         df[col] = df[col].astype("float64")
     df["target_date"] = df["target_date"].astype(object)
+    return df
+
+
+def _kpi_methods(defs: dict[str, dict], source: str) -> pd.DataFrame:
+    """The status method and its effective parameters for every KPI: the set it names (or the default),
+    with any single values its overrides set. Raises DefinitionsError when the result is inconsistent."""
+    default, methods = status_methods()
+    sets = methods.set_index("method").to_dict("index")
+    rows, errors = [], []
+    for kpi_id, d in defs.items():
+        method = d.get("status_method") or default
+        params = {k: sets[method][k] for k in METHOD_PARAMS}
+        own = {k: d[k] for k in METHOD_PARAMS if d.get(k) is not None}
+        params.update(own)
+        errors += check_method_params(params, f"{source}: overrides.{kpi_id}") if own else []
+        rows.append({"kpi_id": kpi_id, "status_method": method, "is_custom": bool(own), **params})
+    if errors:
+        raise DefinitionsError("kpi_defs.yaml の overrides に誤りがあります:\n" + "\n".join(errors))
+    df = pd.DataFrame(rows)
+    df["deadline_grace_days"] = df["deadline_grace_days"].astype("int64")
     return df
 
 

@@ -1,4 +1,5 @@
-"""`shinchoku demo`: a deterministic synthetic dataset (デモ（合成データ）) for every KPI with a target.
+"""`shinchoku demo`: a deterministic synthetic dataset (デモ（合成データ）) for every KPI with a target,
+every dated milestone and every KPI without a target whose wanted direction is known.
 
 The demo lives in its own warehouse file (default warehouse/demo.duckdb, a copy
 of the real warehouse) and every synthetic row and batch is marked
@@ -6,7 +7,9 @@ is_synthetic, so real and synthetic values never mix silently.
 
 * KPIs that count municipalities (or prefectures) get one adoption series per
   area (1 = adopted) by month, and a national row equal to their sum.
-* Every other KPI gets a national fiscal-year series.
+* Every other KPI gets a national fiscal-year series: towards its target; for a dated milestone
+  (「令和元年度に実証テストを実施」) reports of 0 (未実施) until it is done (1 = 実施済); without a
+  target, a trend (rising, flat or falling).
 * Each KPI follows one of four profiles, chosen from a hash of its id: on
   track, behind, regressing, or no data at all.
 * Values are "submitted" month by month: the batch for a period is loaded 25
@@ -38,12 +41,13 @@ DEFAULT_DEMO = "demo.duckdb"
 class DemoKpi:
     kpi_id: str
     area_level: str
-    target: float
+    target: float | None
     target_fy: int
     direction: str
     unit: str | None
     base_fy: int | None
     factor: float | None
+    target_kind: str = "absolute"
 
 
 def profile_of(kpi_id: str, seed: int) -> str:
@@ -54,8 +58,12 @@ def profile_of(kpi_id: str, seed: int) -> str:
 
 def _kpis(con: duckdb.DuckDBPyConnection) -> list[DemoKpi]:
     rows = con.execute(
-        """select kpi_id, area_level, target_value, coalesce(target_fy, 2020), direction, unit, base_fy, target_factor
-           from kpis where has_target and kind in ('progress', 'effect') order by kpi_id"""
+        """select kpi_id, area_level, target_value, coalesce(target_fy, 2020), direction, unit, base_fy, target_factor,
+                  target_kind
+           from kpis
+           where kind in ('progress', 'effect')
+             and (has_target or target_kind = 'milestone' or (area_level = 'national' and direction <> 'unknown'))
+           order by kpi_id"""
     ).fetchall()
     return [DemoKpi(*r) for r in rows]
 
@@ -119,9 +127,29 @@ def _national_series(k: DemoKpi, profile: str, rng: np.random.Generator) -> pd.D
     if k.unit == "%":
         values = np.clip(values, 0, 100)
     values = np.maximum(values, 0).round(1 if (k.unit == "%" or target < 100) else 0)
+    return _fy_frame(years, values)
+
+
+def _fy_frame(years: list[int], values) -> pd.DataFrame:
     periods = [fy_period(y) for y in years]
     return pd.DataFrame({"area_code": "000000", "area_level": "national", "period": [p.key for p in periods],
                          "fiscal_year": years, "month": None, "period_end": [p.end for p in periods], "value": values})
+
+
+def _milestone_series(k: DemoKpi, profile: str) -> pd.DataFrame:
+    """Yearly reports 0 (未実施) / 1 (実施済): done in the target year, never, or two years late."""
+    done_fy = {"on_track": k.target_fy, "behind": None, "regressing": k.target_fy + 2}[profile]
+    years = list(range(FIRST_FY, LAST_FY + 1))
+    return _fy_frame(years, [float(done_fy is not None and y >= done_fy) for y in years])
+
+
+def _trend_series(k: DemoKpi, profile: str, rng: np.random.Generator) -> pd.DataFrame:
+    """A KPI without a target: rising, flat or falling in its wanted direction by a few per cent a year."""
+    pace = {"on_track": 0.06, "behind": 0.0, "regressing": -0.03}[profile] * (-1 if k.direction == "decrease" else 1)
+    years = list(range(FIRST_FY, LAST_FY + 1))
+    start = 40.0 if k.unit == "%" else 1000.0
+    values = start * (1 + pace) ** np.arange(len(years)) * (1 + rng.normal(0, 0.002, len(years)))
+    return _fy_frame(years, np.round(np.clip(values, 0, 100) if k.unit == "%" else values, 1))
 
 
 def generate(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -135,7 +163,11 @@ def generate(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pd.DataFrame, d
         profiles[k.kpi_id] = profile
         if profile == "no_data":
             continue
-        if k.area_level in areas:
+        if k.target_kind == "milestone" and k.direction == "unknown":  # a deed by a date
+            df = _milestone_series(k, profile)
+        elif k.target is None and k.factor is None:
+            df = _trend_series(k, profile, rng)
+        elif k.area_level in areas:
             df = _area_series(k, profile, areas[k.area_level], rng)
         else:
             df = _national_series(k, profile, rng)

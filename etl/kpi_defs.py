@@ -9,6 +9,7 @@ corrected, from what, and why.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import yaml
 
 from etl.errors import DefinitionsError, QualityIssue
 from etl.kpi_parse import Indicator, parse_target, split_indicators, target_date
+from etl.reference import METHOD_PARAMS, check_method_params, method_param_problem, status_methods
 
 MARKER = "# ===== GENERATED BELOW by `shinchoku build`: edit `overrides` above instead ====="
 HEADER = """\
@@ -68,11 +70,14 @@ OVERRIDABLE = {
     "base_fy": _year,
     "base_value": _num,
     "target_factor": _num,
-    "direction": _one_of({"increase", "decrease"}),
+    "direction": _one_of({"increase", "decrease", "unknown"}),
     "area_level": _one_of({"national", "prefecture", "municipality"}),
     "aggregation": _one_of({"sum", "count", "mean", "population_weighted", "none"}),
     "obs_fy_min": _year,
     "obs_fy_max": _year,
+    # how the status is judged (data/reference/status_methods.yaml): a named set, or single values
+    "status_method": lambda v: _one_of(set(status_methods()[1]["method"]))(v),
+    **{name: functools.partial(method_param_problem, name) for name in METHOD_PARAMS},
 }
 
 _MUNICIPAL = re.compile(r"地方公共団体(の)?数|市区町村(の)?数|市町村(の)?数|自治体数|市町村国保等数")

@@ -153,6 +153,9 @@ _UNSET = re.compile(r"^未設定")
 _TO_BE_SET = re.compile(r"設定予定|に設定|中に設定|検討")
 _DECREASE = re.compile(r"削減(?!数|額)|減少|低減|未整備")
 _PERCENT_NAME = re.compile(r"(率|割合)$")
+# What a quantity is called: a KPI named without any of these (「…の策定」「…の構築」「未設定」) is a deed
+# or a description, and which way is better cannot be read from it.
+_QUANTITY = re.compile(r"数|率|割合|件|人|者|団体|箇所|回|額|量|時間|コスト|%|(?<!制)度|シェア|規模|台|社|世帯")
 
 
 @dataclass
@@ -173,7 +176,7 @@ class Target:
     base_value: float | None = None
     target_month: int | None = None
     target_factor: float | None = None
-    direction: str = "increase"  # increase | decrease
+    direction: str = "increase"  # increase | decrease | unknown (no target and not a quantity)
     group: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -272,6 +275,9 @@ def parse_target(ind: Indicator | str) -> Target:
         t.direction = "decrease"
     if t.target_kind == "none" and t.target_fy is not None:
         t.target_kind = "milestone"  # a year without a value ("令和2年までに、…の割合")
+    if (t.target_kind in ("none", "unset", "unparsed", "milestone") and t.direction == "increase"
+            and t.unit is None and not _QUANTITY.search(t.name)):
+        t.direction = "unknown"
     t.target_date = target_date(t.target_fy, t.target_timing, t.target_month)
     return t
 

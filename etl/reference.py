@@ -1,4 +1,4 @@
-"""Reference lists (ministries, pillars) from data/reference/*.yaml, and name normalisation."""
+"""Reference lists (ministries, pillars, statuses, status methods) from data/reference/*.yaml, and name normalisation."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from etl import settings
+from etl.errors import DefinitionsError
 from etl.text import normalize
 
 
@@ -110,7 +111,83 @@ def status_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(statuses, trends) from statuses.yaml: code, Japanese label, icon (and colour, order)."""
     data = _load("statuses.yaml")
     statuses = pd.DataFrame(data["statuses"]).rename(columns={"order": "sort_order"})
-    return statuses[["code", "label", "icon", "color", "sort_order", "judged"]], pd.DataFrame(data["trends"])
+    cols = ["code", "label", "icon", "color", "sort_order", "family", "judged", "rank", "description"]
+    return statuses[cols], pd.DataFrame(data["trends"])
+
+
+@functools.cache
+def era_table() -> pd.DataFrame:
+    """eras: name, first_year, start (the day the era began)."""
+    df = pd.DataFrame(_load("eras.yaml")["eras"])[["name", "first_year", "start"]]
+    df["start"] = pd.to_datetime(df["start"]).dt.date
+    return df
+
+
+METHOD_PARAMS = {  # parameter: (lowest, highest) allowed
+    "on_track": (0.0, 5.0),
+    "acceleration_needed": (-1.0, 5.0),
+    "deterioration_below": (-1.0, 1.0),
+    "trend_improving": (-0.5, 0.5),
+    "trend_worsening": (-0.5, 0.5),
+    "maintain_tolerance": (0.0, 0.5),
+    "approx_tolerance": (0.0, 0.5),
+    "deadline_grace_days": (0, 730),
+}
+
+
+def method_param_problem(name: str, value) -> str | None:
+    """Why one status-method value is unusable ("…ではありません"), or None."""
+    if name not in METHOD_PARAMS:
+        return f"未知の項目です(可能: {', '.join(METHOD_PARAMS)})"
+    lo, hi = METHOD_PARAMS[name]
+    whole = name == "deadline_grace_days"
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        return "整数ではありません" if whole else "数値ではありません"
+    if not lo <= value <= hi:
+        return f"{lo}〜{hi} の範囲外です"
+    return None
+
+
+def check_method_params(params: dict, where: str) -> list[str]:
+    """Reasons why a (possibly partial) set of status-method parameters is not usable, in Japanese."""
+    errors = [f"{where}.{name}: 値 {value!r} は{problem}" for name, value in params.items()
+              if (problem := method_param_problem(name, value))]
+    if errors:
+        return errors
+    order = [params.get(k) for k in ("on_track", "acceleration_needed", "deterioration_below")]
+    known = [v for v in order if v is not None]
+    if known != sorted(known, reverse=True) or len(set(known)) != len(known):
+        errors.append(f"{where}: on_track > acceleration_needed > deterioration_below の順でなければなりません")
+    if None not in (params.get("trend_improving"), params.get("trend_worsening")) \
+            and params["trend_improving"] < params["trend_worsening"]:
+        errors.append(f"{where}: trend_improving は trend_worsening 以上でなければなりません")
+    return errors
+
+
+@functools.cache
+def status_methods(reference_dir: Path | None = None) -> tuple[str, pd.DataFrame]:
+    """(default method, one row per threshold set) from status_methods.yaml, validated.
+
+    Raises DefinitionsError naming the file, method and field when a value is missing or out of range.
+    """
+    data = _load("status_methods.yaml", reference_dir)
+    where = "data/reference/status_methods.yaml"
+    errors, rows = [], []
+    methods = data.get("methods") or {}
+    for name, m in methods.items():
+        params = {k: v for k, v in m.items() if k not in ("label", "source")}
+        missing = set(METHOD_PARAMS) - set(params)
+        errors += [f"{where}: methods.{name}.{k}: 値がありません" for k in sorted(missing)]
+        errors += check_method_params(params, f"{where}: methods.{name}")
+        if not re.fullmatch(r"[a-z_]+", str(name)) or not m.get("label"):
+            errors.append(f"{where}: methods.{name}: 名前は英小文字と _、label が必要です")
+        rows.append({"method": name, "label": m.get("label"), "source": m.get("source"), **params})
+    default = data.get("default")
+    if default not in methods:
+        errors.append(f"{where}: default {default!r} が methods にありません")
+    if errors:
+        raise DefinitionsError("\n".join(errors))
+    return default, pd.DataFrame(rows)
 
 
 @functools.cache

@@ -120,7 +120,7 @@ class Kpis(pa.DataFrameModel):
     base_fy: Series[pd.Int64Dtype] = pa.Field(nullable=True, **FY)
     base_value: Series[float] = pa.Field(nullable=True)
     target_factor: Series[float] = pa.Field(nullable=True, gt=0)
-    direction: Series[str] = pa.Field(isin=["increase", "decrease"])
+    direction: Series[str] = pa.Field(isin=["increase", "decrease", "unknown"])
     area_level: Series[str] = pa.Field(isin=["national", "prefecture", "municipality"])
     aggregation: Series[str] = pa.Field(isin=["sum", "count", "mean", "population_weighted", "none"])
     obs_fy_min: Series[pd.Int64Dtype] = pa.Field(**FY)
@@ -151,6 +151,45 @@ class Kpis(pa.DataFrameModel):
     @pa.dataframe_check(name="measure KPI or schedule KPI")
     def one_parent(cls, df: pd.DataFrame) -> Series[bool]:
         return df.measure_no.notna() ^ df.section_no.notna()
+
+
+class _MethodParams(pa.DataFrameModel):
+    on_track: Series[float] = pa.Field(ge=0)
+    acceleration_needed: Series[float]
+    deterioration_below: Series[float]
+    trend_improving: Series[float]
+    trend_worsening: Series[float]
+    maintain_tolerance: Series[float] = pa.Field(ge=0, le=0.5)
+    approx_tolerance: Series[float] = pa.Field(ge=0, le=0.5)
+    deadline_grace_days: Series[int] = pa.Field(ge=0, le=730)
+
+    @pa.dataframe_check(name="on_track > acceleration_needed > deterioration_below")
+    def ordered(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df.on_track > df.acceleration_needed) & (df.acceleration_needed > df.deterioration_below)
+
+    @pa.dataframe_check(name="trend_improving >= trend_worsening")
+    def trend_ordered(cls, df: pd.DataFrame) -> Series[bool]:
+        return df.trend_improving >= df.trend_worsening
+
+
+class KpiMethods(_MethodParams):
+    kpi_id: Series[str] = pa.Field(unique=True, str_matches=KPI_ID)
+    status_method: Series[str] = pa.Field(str_matches=r"^[a-z_]+$")
+    is_custom: Series[bool]
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class StatusMethods(_MethodParams):
+    method: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z_]+$")
+    label: Series[str]
+    source: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
 
 
 class KpiOverrides(pa.DataFrameModel):
@@ -263,10 +302,26 @@ class DocumentObservations(pa.DataFrameModel):
 class Statuses(pa.DataFrameModel):
     code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z_]+$")
     label: Series[str] = pa.Field(unique=True)
-    icon: Series[str]
+    icon: Series[str] = pa.Field(unique=True)
     color: Series[str] = pa.Field(str_matches=r"^#[0-9A-Fa-f]{6}$")
     sort_order: Series[int] = pa.Field(unique=True)
+    family: Series[str] = pa.Field(isin=["target", "trend", "none"])
     judged: Series[bool]
+    rank: Series[int] = pa.Field(ge=1)
+    description: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    @pa.dataframe_check(name="judged statuses are the target family")
+    def judged_is_target(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.judged | (df.family == "target")
+
+    class Config:
+        strict = True
+
+
+class Eras(pa.DataFrameModel):
+    name: Series[str] = pa.Field(unique=True)
+    first_year: Series[int] = pa.Field(unique=True, ge=1868)
+    start: Series[object]
 
     class Config:
         strict = True
@@ -283,7 +338,10 @@ class Trends(pa.DataFrameModel):
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "statuses": Statuses,
+    "kpi_methods": KpiMethods,
+    "status_methods": StatusMethods,
     "trends": Trends,
+    "eras": Eras,
     "areas": Areas,
     "document_observations": DocumentObservations,
     "ministries": Ministries,

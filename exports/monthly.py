@@ -288,23 +288,18 @@ def _notes(ws: Worksheet, statuses: pd.DataFrame, sources: pd.DataFrame, report:
         row += 2
     _set(ws, row, 1, "状況の定義", font=Font(name=FONT_NAME, size=12, bold=True))
     row += 1
-    definitions = {
-        "achieved": "最新値が目標に到達(望ましい方向で)", "on_track": "成長率比 R ≥ 0.95(必要なペース以上)",
-        "acceleration_needed": "0.5 ≤ R < 0.95", "limited": "0 ≤ R < 0.5、または期限を過ぎて未達成",
-        "deterioration": "R < 0(目標と逆方向)", "not_adopted": "団体が未実施(団体別の表示のみ)",
-        "no_target": "目標値または目標年度がない(傾向のみ)", "single_point": "実績が1時点のみ",
-        "no_base": "相対目標の基準年度の実績がない", "no_data": "実績値がない",
-    }
     for s in statuses.itertuples():
         _set(ws, row, 1, f"{s.icon} {s.label}", fill=PatternFill("solid", fgColor=s.color.lstrip("#")))
-        _set(ws, row, 2, definitions.get(s.code, ""))
+        _set(ws, row, 2, s.description)
         row += 1
     row += 1
     _set(ws, row, 1, "判定方法", font=Font(name=FONT_NAME, size=12, bold=True))
     for line in (
         "実際の年平均成長率 CAGR_a と、目標達成に必要な年平均成長率 CAGR_r の比 R = d・CAGR_a / |CAGR_r|(d: 増加+1・減少−1)。",
-        "国連統計部 SDG Progress Chart、カナダ統計局/Open SDG の進捗測定(progress measure)に準拠。",
-        "値が0以下のときは年あたり変化量の比。施策の状況は、そのKPIのうち最も悪い判定。詳細は docs/methodology.md。",
+        "国連統計部 SDG Progress Chart、カナダ統計局/Open SDG の進捗測定(progress measure)を基に、閾値は本ツールの標準(0.95 / 0.5 / 0)。",
+        "値が0以下のときは年あたり変化量の比。期限を過ぎた目標は、期限以後最初の実績で達成を判定します。",
+        "目標のないKPIは「目標なし・傾向」(改善傾向・横ばい・悪化傾向)として別に示し、判定の件数には含めません。",
+        "施策の状況は、そのKPIのうち最も悪い判定。詳細は docs/methodology.md。",
     ):
         row += 1
         _set(ws, row, 1, line)

@@ -30,8 +30,10 @@ st.subheader("KPI")
 detail = state.query(queries.measure_kpi_detail, as_of, int(no))
 for k in detail.to_dict("records"):
     series = state.query(queries.kpi_series, k["kpi_id"], as_of)
-    st.markdown(f"**{labels.KIND_JA.get(k['kind'], '')} {k['kpi_id']}** {k['name']} — "
-                f"{labels.status(k['status_icon'], k['status_label'])}:{k['status_reason']}")
+    st.markdown(f"**{labels.KIND_JA.get(k['kind'], '')} {k['kpi_id']}** {labels.plain(k['name'])} — "
+                f"{labels.status(k['status_icon'], k['status_label'])}:{labels.plain(k['status_reason'])}")
+    if outlook := labels.projection(k["projected_value"], k["projected_reach_date"], k["reaches_by_deadline"], k["unit"]):
+        st.caption(f"現在のペースでの見込み: {outlook}")
     if series.empty:
         st.caption("この基準日までの実績値はありません。" + (f"目標: {labels.number(k['target_value'], k['unit'])}"
                                                    if pd.notna(k["target_value"]) else ""))

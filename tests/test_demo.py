@@ -42,10 +42,16 @@ def test_every_profile_appears_and_no_data_kpis_have_no_rows(demo):
     _, out = demo
     assert set(out["profiles"]) == {"on_track", "behind", "regressing", "no_data"}
     wh = out["warehouse"]
-    with_target = {r[0] for r in q(wh, "select kpi_id from kpis where has_target and kind in ('progress','effect')")}
+    # every KPI with a target, every dated milestone (a deed), every national KPI without a target whose
+    # wanted direction is known (a trend)
+    covered = {r[0] for r in q(wh, """select kpi_id from kpis where kind in ('progress', 'effect') and (has_target
+                                      or target_kind = 'milestone' or (area_level = 'national' and direction <> 'unknown'))""")}
     with_rows = {r[0] for r in q(wh, "select distinct kpi_id from observations where is_synthetic")}
-    assert with_rows < with_target
-    assert len(with_target - with_rows) == out["profiles"]["no_data"]
+    assert with_rows < covered
+    assert len(covered - with_rows) == out["profiles"]["no_data"]
+    rules = dict(q(wh, """select status_rule, count(*) filter (where status <> 'no_data') from kpi_status
+                          where area_code = '000000' group by all"""))
+    assert rules["growth"] > 0 and rules["milestone"] > 0 and rules["trend"] > 0
 
 
 def test_every_synthetic_row_and_batch_is_marked(demo):

@@ -58,6 +58,36 @@ def test_an_override_can_give_a_target_to_a_kpi_without_one(tmp_path, defs):
     con.close()
 
 
+def test_an_override_chooses_the_status_method_of_a_kpi(tmp_path, defs):
+    with_overrides(defs, {"M35-E2": {"status_method": "un_progress_chart", "deadline_grace_days": 365,
+                                     "reason": "国連の閾値で比較する"}})
+    wh = tmp_path / "w.duckdb"
+    build(warehouse=wh, defs_path=defs)
+    con = duckdb.connect(str(wh), read_only=True)
+    methods = dict(con.execute("select kpi_id, status_method from kpi_status where area_code = '000000' "
+                               "and kpi_id in ('M35-E2', 'M35-E1')").fetchall())
+    assert methods == {"M35-E2": "un_progress_chart", "M35-E1": "shinchoku"}
+    row = con.execute("select deterioration_below, deadline_grace_days, is_custom from core.kpi_methods "
+                      "where kpi_id = 'M35-E2'").fetchone()
+    assert row == (-0.1, 365, True)
+    fields = {r[0] for r in con.execute("select field from kpi_overrides where kpi_id = 'M35-E2'").fetchall()}
+    assert fields == {"status_method", "deadline_grace_days"}
+    con.close()
+
+
+def test_a_broken_threshold_set_names_its_file_and_field(tmp_path, monkeypatch):
+    import shutil
+
+    from etl import reference, settings
+    ref = tmp_path / "reference"
+    shutil.copytree(settings.REFERENCE_DIR, ref)
+    text = (ref / "status_methods.yaml").read_text(encoding="utf-8")
+    (ref / "status_methods.yaml").write_text(text.replace("acceleration_needed: 0.6", "acceleration_needed: 0.99"),
+                                             encoding="utf-8")
+    with pytest.raises(DefinitionsError, match=r"status_methods\.yaml: methods\.open_sdg: on_track > acceleration_needed"):
+        reference.status_methods.__wrapped__(ref)
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
@@ -68,6 +98,10 @@ def test_an_override_can_give_a_target_to_a_kpi_without_one(tmp_path, defs):
         ({"M37-E1": {"direction": "up", "reason": "x"}}, r"overrides\.M37-E1\.direction"),
         ({"M37-E1": {"target_value": 1}}, r"overrides\.M37-E1\.reason: 修正理由"),
         ({"M37-E1": 5}, r"overrides\.M37-E1: フィールド名と値の対応"),
+        ({"M37-E1": {"status_method": "sdg", "reason": "x"}}, r"overrides\.M37-E1\.status_method: 値 'sdg' は"),
+        ({"M37-E1": {"deadline_grace_days": 1.5, "reason": "x"}}, r"overrides\.M37-E1\.deadline_grace_days: 値 1\.5 は整数ではありません"),
+        ({"M37-E1": {"maintain_tolerance": 0.9, "reason": "x"}}, r"overrides\.M37-E1\.maintain_tolerance: 値 0\.9 は0\.0〜0\.5 の範囲外"),
+        ({"M37-E1": {"on_track": 0.4, "reason": "x"}}, r"overrides\.M37-E1: on_track > acceleration_needed > deterioration_below"),
     ],
 )
 def test_broken_override_fails_the_build_and_keeps_the_warehouse(tmp_path, defs, override, message):

@@ -3,12 +3,14 @@ import datetime as dt
 import shutil
 
 import duckdb
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl.observations.load import load_files
-from etl.status import CASES, DOC, Case, evaluate, markdown_table, method_connection
+from etl.demo import create_demo
+from etl.status import CASES, D0, DOC, Case, coverage, coverage_table, evaluate, markdown_table, method_connection
 
 CON = method_connection()
 
@@ -61,7 +63,25 @@ def test_hand_computed_ratios(label, expected):
         ("年間目標(年1回以上): 達成", "achieved"),
         ("年間目標(年1回以上): 未達", "limited"),
         ("約3万: 95%以上で到達", "achieved"),  # 28,600 ≥ 0.95 × 30,000 = 28,500
-        ("目標年なし・未達成", "no_target"),
+        ("目標年なし・未達成(傾向で表示)", "trend_improving"),
+        # status v2 (issue 12): each defect of v1 as a case
+        ("期限内に達成、その後低下", "achieved_then_fell"),  # v1: 遅れ (judged on the latest value)
+        ("期限後の実績未報告(猶予期間経過)", "awaiting_result"),  # v1: 遅れ without evidence
+        ("期限後・猶予期間内(ペースで判定)", "on_track"),  # R = 0.968: a late report is not yet missing
+        ("期限後に届いた実績で判定(未達)", "limited"),
+        ("期限後に到達(期限時点は未達)", "achieved"),
+        ("維持目標: 維持(許容1%以内)", "achieved"),  # v1: データ不足 「実績値が1時点のみ」
+        ("維持目標: 低下", "deterioration"),  # v1: データ不足
+        ("マイルストーン: 実施済の報告", "achieved"),  # v1: 目標未設定 whatever was reported
+        ("マイルストーン: 期限前(報告なし)", "scheduled"),
+        ("マイルストーン: 期限後も未実施", "missed"),
+        ("マイルストーン: 期限後・報告なし", "awaiting_result"),
+        ("マイルストーン: 期限前の未実施の報告のみ", "awaiting_result"),  # nothing said about the deadline yet
+        ("目標なし: 望ましい方向が不明", "trend_unknown"),
+        ("経路の周りで揺れる系列: 標準", "deterioration"),  # R = −0.008 < 0
+        ("経路の周りで揺れる系列: 国連(−0.1 の幅)", "limited"),  # inside the UN noise band
+        ("R=0.55: 標準では要加速", "acceleration_needed"),
+        ("R=0.55: Open SDG(0.6)では遅れ", "limited"),
     ],
 )
 def test_every_other_branch(label, status):
@@ -69,15 +89,43 @@ def test_every_other_branch(label, status):
 
 
 @pytest.mark.parametrize(
-    "yt, trend",
-    [(108.243216, "substantial"),  # 1.02^4 × 100: g = 2.0 % ≥ 1.5 %
-     (104.060401, "moderate"),     # 1.01^4 × 100: g = 1.0 %
-     (100.802401, "limited"),      # 1.002^4 × 100: g = 0.2 %
-     (96.0, "deterioration")],     # 0.96^(1/4) − 1 = −1.0154 %
+    "yt, trend, status",
+    [(108.243216, "substantial", "trend_improving"),  # 1.02^4 × 100: g = 2.0 % ≥ 1.5 %
+     (104.060401, "moderate", "trend_improving"),     # 1.01^4 × 100: g = 1.0 % ≥ 0.5 %
+     (100.802401, "limited", "trend_flat"),           # 1.002^4 × 100: g = 0.2 %, inside ±0.5 %
+     (99.6, "deterioration", "trend_flat"),           # g = −0.1 %, inside ±0.5 %
+     (96.0, "deterioration", "trend_worsening")],     # 0.96^(1/4) − 1 = −1.0154 %
 )
-def test_trend_without_target_is_never_on_track(yt, trend):
+def test_trend_without_target_is_never_on_track(yt, trend, status):
     row = one(Case("t", 100, yt, None, target_kind="none"))
-    assert (row.status, row.trend) == ("no_target", trend)
+    assert (row.status, row.trend) == (status, trend)
+    assert row.status not in ("achieved", "on_track", "acceleration_needed", "limited", "deterioration")
+
+
+def test_before_the_deadline_nothing_changes():
+    """The deadline value and the grace period matter only after the deadline."""
+    base = Case("b", 100, 150, 200)
+    for changed in (Case("b", 100, 150, 200, y_dl=250), Case("b", 100, 150, 200, y_dl=120)):
+        assert one(changed).status == one(base).status == "on_track"
+
+
+def test_the_grace_period_comes_from_the_threshold_set():
+    late = Case("g", 100, 180, 200, t=dt.date(2023, 3, 31), as_of=dt.date(2024, 3, 31) + dt.timedelta(days=183), n=8)
+    assert one(late).status == "on_track"  # the last day of the grace period
+    later = Case("g", 100, 180, 200, t=dt.date(2023, 3, 31), as_of=dt.date(2024, 3, 31) + dt.timedelta(days=184), n=8)
+    assert one(later).status == "awaiting_result"
+
+
+def test_projection_at_the_current_pace():
+    row = one(Case("p", 100, 150, 200))
+    # 1.5^(8/4) × 100 = 225 at the deadline; 200 is reached after 4 · ln 2 / ln 1.5 = 6.838 years
+    assert row.projected_value == pytest.approx(225)
+    assert row.projected_reach_date == pd.Timestamp(D0 + dt.timedelta(days=round(6.83836 * 365.25)))
+    away = one(Case("p", 100, 90, 200))
+    assert pd.isna(away.projected_reach_date)  # not at the current pace
+    linear = one(Case("l", 0, 300, 800))
+    assert linear.projected_value == pytest.approx(600)  # 0 + 300 · 8/4
+    assert linear.projected_reach_date == pd.Timestamp(D0 + dt.timedelta(days=round(800 / 75 * 365.25)))
 
 
 def test_linear_reading_and_disagreement():
@@ -91,7 +139,19 @@ def test_the_methodology_table_is_generated_from_this_code():
     text = DOC.read_text(encoding="utf-8")
     table = text.split("<!-- worked-cases:begin -->\n")[1].split("\n<!-- worked-cases:end -->")[0]
     assert table == markdown_table(evaluate(CASES, CON))
-    assert len(CASES) >= 20
+    assert len(CASES) >= 40
+
+
+def test_the_rule_coverage_is_generated_from_the_bundled_and_demo_data(built, tmp_path):
+    demo = tmp_path / "demo.duckdb"
+    create_demo(built, demo)
+    with duckdb.connect(str(built), read_only=True) as b, duckdb.connect(str(demo), read_only=True) as d:
+        bundled, demoed = coverage(b), coverage(d)
+        table = coverage_table(bundled, demoed)
+    text = DOC.read_text(encoding="utf-8")
+    assert table == text.split("<!-- rule-coverage:begin -->\n")[1].split("\n<!-- rule-coverage:end -->")[0]
+    assert int(bundled["kpis"].sum()) == 205  # every KPI of the plan has one rule
+    assert demoed.loc["trend", "judged"] == 0  # trend readings are never judgements
 
 
 values = st.floats(min_value=1, max_value=1e4, allow_nan=False)
@@ -200,3 +260,67 @@ def test_measure_status_is_the_worst_of_its_kpis(wh, tmp_path):
     by_ministry = q(wh, "select kind, status, measures from ministry_status_as_of(date '2019-04-30') "
                         "where ministry = '総務省' and role = 'lead' and status = 'deterioration'")
     assert by_ministry == [("progress", "deterioration", 1)]
+
+
+# ---------------------------------------------------------------- status v2 on the warehouse
+
+
+def status_of(wh, kpi_id, as_of):
+    return q(wh, f"select status, status_rule, status_reason from kpi_status_as_of(date '{as_of}') "
+                 f"where kpi_id = '{kpi_id}' and area_code = '000000'")[0]
+
+
+def test_a_deadline_is_judged_on_the_value_at_the_deadline(wh, tmp_path):
+    # M35-E2: 77 % by 2021 (calendar: deadline 2021-12-31). Met in 2022-01 (the first value after the
+    # deadline), lower since.
+    load_files([csv(tmp_path / "a.csv", ["M35-E2,,2016,30,,", "M35-E2,,2021-01,70,,"])], wh, now=dt.datetime(2021, 2, 15))
+    load_files([csv(tmp_path / "b.csv", ["M35-E2,,2022-01,78,,", "M35-E2,,2023-01,74,,"])], wh, now=dt.datetime(2023, 3, 1))
+    status, rule, reason = status_of(wh, "M35-E2", "2023-03-31")
+    assert (status, rule) == ("achieved_then_fell", "growth")
+    assert "令和4(2022)年1月" in reason and "78" in reason and "74" in reason
+    # before the deadline nothing changes: the pace decides
+    assert status_of(wh, "M35-E2", "2021-06-30")[0] in ("on_track", "acceleration_needed")
+
+
+def test_a_deadline_without_a_result_waits_for_the_grace_period(wh, tmp_path):
+    load_files([csv(tmp_path / "a.csv", ["M35-E2,,2016,30,,", "M35-E2,,2020,70,,"])], wh, now=dt.datetime(2021, 6, 1))
+    within = status_of(wh, "M35-E2", "2022-05-31")  # 151 days after 2021-12-31: a late report is still expected
+    assert within[0] in ("on_track", "acceleration_needed")
+    after = status_of(wh, "M35-E2", "2022-07-31")
+    assert after[0] == "awaiting_result" and "令和3(2021)年12月31日" in after[2]
+
+
+def test_a_milestone_is_done_when_reported_done(wh, tmp_path):
+    # M65-P1: 「令和元年度 実証テストを実施」 (deadline 2020-03-31), reported in words and as a date
+    assert status_of(wh, "M65-P1", "2019-12-31")[:2] == ("scheduled", "milestone")
+    assert status_of(wh, "M65-P1", "2021-03-31")[0] == "awaiting_result"
+    report = load_files([csv(tmp_path / "m.csv", ["M65-P1,,2018,未実施,,", "M65-P1,,2019,令和2年2月15日,,"])], wh,
+                        now=dt.datetime(2020, 5, 1))[0]
+    assert report.rows_loaded == 2, report.errors
+    assert status_of(wh, "M65-P1", "2020-06-30")[0] == "achieved"
+    notes = q(wh, "select value, note from observations where kpi_id = 'M65-P1' order by period")
+    assert notes == [(0.0, None), (1.0, "実施日 令和2年2月15日")]
+
+
+def test_a_milestone_value_must_say_done_or_not(wh, tmp_path):
+    report = load_files([csv(tmp_path / "bad.csv", ["M65-P1,,2019,3,,", "M65-P1,,2018,2019年2月30日,,"])], wh,
+                        now=dt.datetime(2020, 5, 1))[0]
+    assert report.status == "refused" and report.rows_rejected == 2
+    text = str(report.errors)
+    assert "実施目標" in text and "存在しない日付" in text and "bad.csv" in report.file
+
+
+def test_a_maintain_target_that_falls_is_deterioration(wh, tmp_path, monkeypatch):
+    # no KPI of the plan has target = base value, so one is made: M27-P1's target set to its base value
+    con = duckdb.connect(str(wh))
+    con.execute("update core.kpis set target_value = 800 where kpi_id = 'M27-P1'")
+    con.close()
+    load_files([csv(tmp_path / "k.csv", ["M27-P1,,2016,800,,", "M27-P1,,2017,805,,", "M27-P1,,2018,760,,"])], wh,
+               now=dt.datetime(2019, 5, 1))
+    status, rule, reason = status_of(wh, "M27-P1", "2019-05-31")
+    assert (status, rule) == ("deterioration", "maintain") and "維持目標" in reason and "1時点" not in reason
+
+
+def test_every_kpi_has_a_method_and_a_family(wh):
+    rows = q(wh, "select status_method, status_family, count(*) from kpi_status where area_code = '000000' group by all")
+    assert {r[0] for r in rows} == {"shinchoku"} and all(r[1] in ("target", "trend", "none") for r in rows)

@@ -81,6 +81,18 @@ def heatmap(df: pd.DataFrame, rows: str, cols: str, value: str, title: str) -> g
     return _layout(fig, height=max(300, 28 * len(pivot) + 120), title=title)
 
 
+def pace_path(y0: float, t0: pd.Timestamp, yt: float, t: pd.Timestamp, until: pd.Timestamp, basis: str,
+              points: int = 12) -> tuple[list[pd.Timestamp], list[float]]:
+    """The current pace carried from the latest value to `until`, as the status view projects it:
+    compound growth ('cagr') or change per year ('linear'); it ends at kpi_status.projected_value."""
+    done = (t - t0).days / 365.25
+    xs = [t + (until - t) * i / points for i in range(points + 1)]
+    years = [(x - t0).days / 365.25 for x in xs]
+    if basis == "cagr":
+        return xs, [y0 * (yt / y0) ** (y / done) for y in years]
+    return xs, [y0 + (yt - y0) * y / done for y in years]
+
+
 def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure:
     """Observed values, the target, the path needed from the base to the target, and the projection."""
     fig = go.Figure()
@@ -103,13 +115,9 @@ def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure
             fig.add_scatter(x=[t0, tdate], y=[base, target], mode="lines", name="目標に必要な経路(線形)",
                             line=dict(color="#999", dash="dot"))
             latest, t = kpi.get("latest_value"), kpi.get("latest_end")
-            if pd.notna(latest) and pd.notna(t) and pd.Timestamp(t) < pd.Timestamp(tdate):
-                years_done = (pd.Timestamp(t) - pd.Timestamp(t0)).days / 365.25
-                years_left = (pd.Timestamp(tdate) - pd.Timestamp(t)).days / 365.25
-                if years_done > 0:
-                    slope = (latest - base) / years_done
-                    fig.add_scatter(x=[t, tdate], y=[latest, latest + slope * years_left], mode="lines",
-                                    name="現在のペースでの見込み", line=dict(color="#009E73", dash="dashdot"))
+            if kpi.get("pace_basis") in ("cagr", "linear") and pd.notna(latest) and pd.Timestamp(t) < pd.Timestamp(tdate):
+                x, y = pace_path(base, pd.Timestamp(t0), latest, pd.Timestamp(t), pd.Timestamp(tdate), kpi["pace_basis"])
+                fig.add_scatter(x=x, y=y, mode="lines", name="現在のペースでの見込み", line=dict(color="#009E73", dash="dashdot"))
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1))
     return _layout(fig, height=320, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}", yaxis_title=kpi.get("unit") or "")
 

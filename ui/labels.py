@@ -51,6 +51,17 @@ def status(icon, label) -> str:
     return f"{icon} {label}" if isinstance(label, str) else "—"
 
 
+def projection(value, reach_date, reaches: bool | None, unit: str | None = None) -> str:
+    """'期限時点 3,022件、到達 令和5年1月11日 (2023-01-11)' — the pace of a judged KPI carried forward."""
+    if reaches is None or pd.isna(reaches):
+        return ""
+    at_deadline = f"期限時点 {number(value, unit)}"
+    if reach_date is None or pd.isna(reach_date):
+        return f"{at_deadline}、現在のペースでは到達しない"
+    when = date_ja(pd.Timestamp(reach_date).date())
+    return f"{at_deadline}、到達見込み {when}" + ("" if reaches else "(期限後)")
+
+
 def number(v, unit: str | None = None) -> str:
     if v is None or pd.isna(v):
         return "—"

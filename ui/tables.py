@@ -22,12 +22,16 @@ def kpi_table(df: pd.DataFrame, name: str) -> None:
         "目標": [labels.number(v, u) for v, u in zip(df["target_value"], df["unit"])],
         "目標年度": df["target_fy"].map(labels.fy),
         "推移": df["series"].map(lambda s: list(s) if isinstance(s, (list, tuple)) or hasattr(s, "__len__") else []),
+        "現在のペースでの見込み": [labels.projection(v, d, r, u) for v, d, r, u in
+                             zip(df["projected_value"], df["projected_reach_date"], df["reaches_by_deadline"], df["unit"])],
         "判定理由": df["status_reason"],
     })
     st.dataframe(view, hide_index=True, key=f"kpis_{name}",
                  column_config={"推移": st.column_config.LineChartColumn("推移", width="small"),
                                 "指標": st.column_config.TextColumn(width="large")})
-    no_target = int((df["status"] == "no_target").sum())
-    no_data = int((df["status"] == "no_data").sum())
-    st.caption(f"KPI {len(df)}件のうち、目標未設定 {no_target}件、データなし {no_data}件")
+    without_target = df["status_rule"].isin(["trend", "no_deadline"])
+    no_data = df["status"] == "no_data"
+    st.caption(f"KPI {len(df)}件のうち、目標なし(傾向のみ表示・判定の件数に含めない){int(without_target.sum())}件"
+               f"(うちデータなし {int((without_target & no_data).sum())}件)、"
+               f"目標ありでデータなし {int((~without_target & no_data).sum())}件")
     page.download(view.drop(columns=["推移"]), name)

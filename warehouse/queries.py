@@ -83,7 +83,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
 
 
 def statuses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("select code, label, icon, color, sort_order, judged from statuses order by sort_order").df()
+    return con.execute("select code, label, icon, color, sort_order, judged, family, description from statuses order by sort_order").df()
 
 
 # ---------------------------------------------------------------- overview
@@ -142,7 +142,8 @@ def kpi_table(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_nos: list[
         )
         select ks.measure_no, ks.kpi_id, ks.kind, ks.name, ks.unit, ks.base_value, ks.latest_period, ks.latest_value,
                ks.target_value, ks.target_fy, ks.achievement_ratio, ks.growth_ratio, ks.status, ks.status_label,
-               ks.status_icon, ks.status_reason, ks.includes_synthetic,
+               ks.status_icon, ks.status_reason, ks.includes_synthetic, ks.status_family, ks.status_rule,
+               ks.projected_value, ks.projected_reach_date, ks.reaches_by_deadline,
                coalesce(a.series, s.series) as series
         from kpi_status_as_of(?) ks
         left join series s using (kpi_id)
@@ -330,7 +331,8 @@ def measure_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def measure_kpi_detail(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_no: int) -> pd.DataFrame:
     """The national status rows of a measure's KPIs, with the dates the time-series chart needs."""
     sql = """select kpi_id, kind, name, unit, base_value, base_date as base_end, latest_value, latest_date as latest_end,
-                    target_value, target_date, status, status_label, status_icon, status_reason
+                    target_value, target_date, status, status_label, status_icon, status_reason, pace_basis,
+                    projected_value, projected_reach_date, reaches_by_deadline
              from kpi_status_as_of(?) where area_code = '000000' and measure_no = ?
              order by case kind when 'progress' then 0 when 'effect' then 1 else 2 end, kpi_id"""
     return con.execute(sql, [as_of, measure_no]).df()

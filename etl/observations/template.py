@@ -17,13 +17,16 @@ HELP = [
     ("KPI ID", "「KPI一覧」シートのID(例: M36-E1)。"),
     ("団体コード", "6桁(検査数字付き)または5桁の全国地方公共団体コード。都道府県は番号(例: 13)。全国の値は空欄または「全国」。"),
     ("期間", "年度: 2020、2020年度、令和2年度、R2、FY2020。月: 2020-04、令和2年4月。年度は4月〜翌年3月。"),
-    ("値", "数値。全角数字・桁区切りのカンマ・%・「約」は読み取ります。単位はKPIの単位に合わせてください。"),
+    ("値", "数値。全角数字・桁区切りのカンマ・%・「約」は読み取ります。単位はKPIの単位に合わせてください。"
+           "「KPI一覧」の入力方法が「実施の有無」のKPI(「…を策定」「…を実施」など期限つきの実施目標)は、"
+           "実施済なら 1(または「実施済」「完了」、実施日 2020-02-15・令和2年2月15日)、未実施なら 0(または「未実施」)。"),
     ("出典", "数値の出典(調査名・公表資料など)。"),
     ("備考", "補足。"),
 ]
 KPI_SQL = """
     select kpi_id, name, coalesce(unit, '') as unit, area_level, kind,
-           coalesce(target_value::varchar, '') as target_value, coalesce(target_fy::varchar, '') as target_fy
+           coalesce(target_value::varchar, '') as target_value, coalesce(target_fy::varchar, '') as target_fy,
+           case when target_kind = 'milestone' and direction = 'unknown' then '実施の有無(1 / 0)' else '数値' end as entry
     from kpis where (? is null or list_contains(?, kpi_id)) order by kpi_id
 """
 LEVEL_JA = {"national": "全国", "prefecture": "都道府県", "municipality": "市区町村"}
@@ -47,7 +50,7 @@ def write_csv(path: Path, kpis: pd.DataFrame) -> Path:
     listing = path.with_name(path.stem + "_KPI一覧.csv")
     kpis.assign(area_level=kpis["area_level"].map(LEVEL_JA)).rename(columns={
         "kpi_id": "KPI ID", "name": "指標名", "unit": "単位", "area_level": "集計単位", "kind": "種別",
-        "target_value": "目標値", "target_fy": "目標年度"}).to_csv(listing, index=False, encoding="utf-8-sig")
+        "target_value": "目標値", "target_fy": "目標年度", "entry": "入力方法"}).to_csv(listing, index=False, encoding="utf-8-sig")
     return listing
 
 
@@ -66,10 +69,11 @@ def write_xlsx(path: Path, kpis: pd.DataFrame, areas: pd.DataFrame) -> None:
     rows = 2000
 
     ref = wb.create_sheet("KPI一覧")
-    ref.append(["KPI ID", "指標名", "単位", "集計単位", "種別", "目標値", "目標年度"])
+    ref.append(["KPI ID", "指標名", "単位", "集計単位", "種別", "目標値", "目標年度", "入力方法"])
     for k in kpis.itertuples():
         ref.append([k.kpi_id, k.name, k.unit, LEVEL_JA.get(k.area_level, k.area_level),
-                    {"progress": "進捗", "effect": "効果", "reference": "参考"}.get(k.kind, "工程表"), k.target_value, k.target_fy])
+                    {"progress": "進捗", "effect": "効果", "reference": "参考"}.get(k.kind, "工程表"), k.target_value, k.target_fy,
+                    k.entry])
     for c in ref[1]:
         c.font, c.fill = bold, fill
     ref.column_dimensions["B"].width = 60

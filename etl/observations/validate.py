@@ -18,7 +18,7 @@ from pandera.typing import Series
 from etl.areas import resolve_area
 from etl.observations.read import Sheet
 from etl.periods import parse_period
-from etl.text import normalize, parse_number
+from etl.text import era_to_year, normalize, parse_number
 
 LEVEL_JA = {"national": "全国", "prefecture": "都道府県", "municipality": "市区町村", "ward": "行政区"}
 # Which area levels a KPI of a given level accepts: its own level, and the national total.
@@ -93,6 +93,37 @@ def parse_value(raw: str) -> tuple[float | None, str | None, str | None]:
     return float(value), unit, None
 
 
+DONE_WORDS = {"1", "実施済", "実施済み", "済", "済み", "完了", "実施", "達成", "策定済", "策定済み", "○", "〇", "はい"}
+NOT_DONE_WORDS = {"0", "未実施", "未", "未了", "未完了", "未着手", "×", "いいえ"}
+_DATE = re.compile(r"^(?:(令和|平成)(元|\d{1,2})年|(\d{4})[-/年])(\d{1,2})[-/月](\d{1,2})日?$")
+
+
+def deed_value(raw: str) -> tuple[float | None, str | None, str | None]:
+    """(1.0 done / 0.0 not done, the done date as written, error) for a dated milestone's report:
+    1 / 実施済 / 完了 / a date (2020-02-15, 2020/2/15, 令和2年2月15日) → done; 0 / 未実施 → not done."""
+    text = normalize(raw).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number in (0.0, 1.0):
+        return number, None, None
+    if text in DONE_WORDS:
+        return 1.0, None, None
+    if text in NOT_DONE_WORDS:
+        return 0.0, None, None
+    if m := _DATE.match(text):
+        era, era_year, western, month, day = m.groups()
+        year = int(western) if western else era_to_year(era, era_year)
+        try:
+            dt.date(year, int(month), int(day))
+        except ValueError:
+            return None, None, f"実施日「{raw}」は存在しない日付です"
+        return 1.0, f"実施日 {text}", None
+    return None, None, (f"値「{raw}」: このKPIは実施の有無を報告する実施目標です。"
+                        "実施済なら 1(「実施済」または実施日)、未実施なら 0(「未実施」)を入力してください")
+
+
 def _per_unique(series: pd.Series, fn, names: tuple[str, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Apply fn once per distinct value: (codes of each row, {name: result per distinct value})."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -153,10 +184,11 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
         k = normalize(v).upper()
         if k in meta.index:
             m = meta.loc[k]
-            return k, True, m["area_level"], m["unit"] if isinstance(m["unit"], str) else None, m["obs_fy_min"], m["obs_fy_max"]
-        return k, False, None, None, np.nan, np.nan
+            return (k, True, m["area_level"], m["unit"] if isinstance(m["unit"], str) else None, m["obs_fy_min"],
+                    m["obs_fy_max"], bool(m.get("is_deed", False)))
+        return k, False, None, None, np.nan, np.nan, False
 
-    kc, ku = _per_unique(df["kpi_id"], _kpi, ("id", "known", "level", "unit", "fy_min", "fy_max"))
+    kc, ku = _per_unique(df["kpi_id"], _kpi, ("id", "known", "level", "unit", "fy_min", "fy_max", "deed"))
     known = ku["known"].astype(bool)[kc]
     empty_kpi = (ku["id"] == "")[kc]
     reject(empty_kpi, col("kpi_id", "KPI ID"), "KPI IDが空です")
@@ -180,14 +212,29 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
     reject(bad_period, col("period", "期間"), lambda i: list(pu["error"][pc[i]]))
     period_of = lambda j: pu["key"][pc[j]]  # noqa: E731
 
-    # value: the fast path takes plain numbers; only the rest goes through the Japanese parser
+    # value: the fast path takes plain numbers; only the rest goes through the Japanese parser. A dated
+    # milestone (「…を実施」) is reported done (1) or not (0), in words or as the date it was done.
     value = _numbers(df["value"])
+    deed = ku["deed"].astype(bool)[kc]
+    if deed.any():
+        rows = np.flatnonzero(deed)
+        dc, du = _per_unique(df["value"].iloc[rows], deed_value, ("value", "date", "error"))
+        value[rows] = du["value"][dc].astype(float)
+        mask = np.zeros(n, dtype=bool)
+        mask[rows[np.array([e is not None for e in du["error"]], dtype=bool)[dc]]] = True
+        reject(mask, col("value", "値"), lambda i: list(du["error"][dc[np.searchsorted(rows, i)]]))
+        dated = [(j, d) for j, d in zip(rows, du["date"][dc]) if d]
+        if dated:  # the date of the deed is kept in the note, not lost
+            df = df.copy()
+            for j, d in dated:
+                note = df["note"].iat[j]
+                df.iat[j, df.columns.get_loc("note")] = f"{note} / {d}" if isinstance(note, str) and note.strip() else d
     # 'inf', '1e309', '-Infinity': numbers to a float parser, never a figure anyone reported
     infinite = np.isinf(value)
     value[infinite] = np.nan
     reject(infinite, col("value", "値"), lambda i: [f"値「{v}」は有限の数値ではありません" for v in df["value"].iloc[i]])
     hints: dict[int, str] = {}  # row position → unit written with the value or in the 単位 column
-    slow = np.flatnonzero(np.isnan(value) & ~infinite)
+    slow = np.flatnonzero(np.isnan(value) & ~infinite & ~deed)
     if len(slow):
         sc, su = _per_unique(df["value"].iloc[slow], parse_value, ("value", "unit", "error"))
         value[slow] = su["value"][sc].astype(float)

@@ -87,6 +87,36 @@ create table core.kpis (
     notes           varchar[]
 );
 
+-- The threshold set that judges each KPI and its effective values (status_methods.yaml + kpi_defs.yaml).
+create table core.kpi_methods (
+    kpi_id              varchar primary key,
+    status_method       varchar not null,
+    is_custom           boolean not null,   -- kpi_defs.yaml sets single values of its own
+    on_track            double not null,
+    acceleration_needed double not null,
+    deterioration_below double not null,
+    trend_improving     double not null,
+    trend_worsening     double not null,
+    maintain_tolerance  double not null,
+    approx_tolerance    double not null,
+    deadline_grace_days integer not null
+);
+
+-- The threshold sets of data/reference/status_methods.yaml.
+create table core.status_methods (
+    method              varchar primary key,
+    label               varchar not null,
+    source              varchar,
+    on_track            double not null,
+    acceleration_needed double not null,
+    deterioration_below double not null,
+    trend_improving     double not null,
+    trend_worsening     double not null,
+    maintain_tolerance  double not null,
+    approx_tolerance    double not null,
+    deadline_grace_days integer not null
+);
+
 create table core.kpi_overrides (
     kpi_id          varchar not null,
     field           varchar not null,
@@ -255,7 +285,17 @@ create table core.statuses (
     icon       varchar not null,
     color      varchar not null,
     sort_order integer not null,
-    judged     boolean not null
+    family     varchar not null,   -- target | trend | none
+    judged     boolean not null,
+    rank       integer not null,   -- roll-up order: lowest first (worst judged status = 1)
+    description varchar not null   -- what it means, in Japanese
+);
+
+-- Japanese eras (data/reference/eras.yaml), for dates written 和暦 (西暦) in the views' text.
+create table core.eras (
+    name       varchar primary key,
+    first_year integer not null,
+    start      date not null
 );
 
 create table core.trends (

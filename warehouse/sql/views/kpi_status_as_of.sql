@@ -1,9 +1,15 @@
 -- kpi_status_as_of(d): the status of every KPI × area as known at the end of day d (docs/methodology.md).
 create or replace macro kpi_status_as_of(as_of) as table
 with kpis as (
-    select kpi_id, measure_no, section_no, kind, name, unit, target_kind, target_value, target_fy, target_date,
-           target_timing, comparator, base_fy, target_factor, direction, area_level as kpi_level, aggregation
-    from core.kpis
+    select k.kpi_id, k.measure_no, k.section_no, k.kind, k.name, k.unit, k.target_kind, k.target_value, k.target_fy,
+           k.target_date, k.target_timing, k.comparator, k.base_fy, k.target_factor, k.direction,
+           k.area_level as kpi_level, k.aggregation, m.status_method,
+           {'on_track': m.on_track, 'acceleration_needed': m.acceleration_needed,
+            'deterioration_below': m.deterioration_below, 'trend_improving': m.trend_improving,
+            'trend_worsening': m.trend_worsening, 'maintain_tolerance': m.maintain_tolerance,
+            'approx_tolerance': m.approx_tolerance, 'deadline_grace_days': m.deadline_grace_days} as p
+    from core.kpis k
+    join core.kpi_methods m using (kpi_id)
 ),
 obs as (
     select kpi_id, area_code, area_level, period, fiscal_year, month, period_end, value, is_synthetic
@@ -52,7 +58,12 @@ ends as (
         -- the base year's value is its last observation within that fiscal year
         arg_max({'value': s.value, 'period': s.period, 'period_end': s.period_end},
                 {'period_end': s.period_end, 'period': s.period}) filter (where s.fiscal_year = k.base_fy) as base,
+        -- the first value at or after the deadline judges whether the target was met on time
+        arg_min({'value': s.value, 'period': s.period, 'period_end': s.period_end},
+                {'period_end': s.period_end, 'period': s.period}) filter (where s.period_end >= k.target_date) as at_deadline,
         bool_and(s.value in (0, 1)) as is_flag_series,
+        bool_or(s.value >= 1) as reported_done,  -- a milestone reported done (1 = 実施済)
+        min(s.period_end) filter (where s.value >= 1) as done_end,
         bool_or(s.is_synthetic) as includes_synthetic
     from series s
     join kpis k using (kpi_id)
@@ -66,7 +77,8 @@ summary as (
         first.value as first_value, first.period as first_period, first.period_end as first_end,
         first.fiscal_year as first_fy,
         base.value as base_year_value, base.period as base_year_period, base.period_end as base_year_end,
-        is_flag_series, includes_synthetic
+        at_deadline.value as deadline_value, at_deadline.period as deadline_period,
+        is_flag_series, reported_done, done_end, includes_synthetic
     from ends
 ),
 keys as (  -- every KPI has a national row, with data or not
@@ -81,7 +93,7 @@ resolved as (
         coalesce(s.area_level, 'national') as area_level,
         coalesce(s.n_obs, 0) as n_obs,
         s.latest_value, s.latest_period, s.latest_end, s.latest_fy,
-        s.is_flag_series,
+        s.deadline_value, s.deadline_period, s.is_flag_series, coalesce(s.reported_done, false) as reported_done, s.done_end,
         coalesce(s.includes_synthetic, false) as includes_synthetic,
         k.base_fy is not null and s.base_year_value is not null as has_base_year_value,
         case when k.base_fy is not null and s.base_year_value is not null then s.base_year_value else s.first_value end as y0,
@@ -89,7 +101,7 @@ resolved as (
         case when k.base_fy is not null and s.base_year_value is not null then k.base_fy else s.first_fy end as base_fy_used,
         case when k.base_fy is not null and s.base_year_value is not null then s.base_year_period else s.first_period end as base_period,
         case when k.target_kind = 'relative' then s.base_year_value * k.target_factor else k.target_value end as target,
-        case when k.direction = 'decrease' then -1 else 1 end as d
+        case k.direction when 'increase' then 1 when 'decrease' then -1 end as d
     from keys
     join kpis k using (kpi_id)
     left join summary s using (kpi_id, area_code)
@@ -99,16 +111,43 @@ judged as (
         r.*,
         years_between(r.t0, r.latest_end) as years_done,
         years_between(r.t0, r.target_date) as years_total,
+        -- which rule judges this row (docs/methodology.md, section 4)
+        case
+            when r.area_code <> '000000' and r.aggregation in ('sum', 'count') and r.is_flag_series then 'area_adoption'
+            when r.area_code <> '000000' then 'area_trend'
+            when r.target_kind = 'milestone' and (r.n_obs = 0 or r.is_flag_series) then 'milestone'
+            when r.target_kind not in ('absolute', 'relative') then 'trend'
+            when r.target_timing = 'annual' then 'annual'
+            when r.target_date is null then 'no_deadline'
+            when r.target = r.y0 then 'maintain'
+            else 'growth'
+        end as rule,
         case
             -- areas below the nation: the targets are national, so an area gets adoption or a trend
             when r.area_code <> '000000' and r.aggregation in ('sum', 'count') and r.is_flag_series
                 then case when r.latest_value > 0 then 'achieved' else 'not_adopted' end
-            when r.area_code <> '000000' then case when r.n_obs = 0 then 'no_data' else 'no_target' end
-            else kpi_judgement(r.n_obs, r.y0, r.t0, r.latest_value, r.latest_end, r.target, r.target_date, r.d,
-                               r.comparator, r.target_kind, r.target_timing,
-                               r.target_kind = 'relative' and not r.has_base_year_value, cast(as_of as date))
+            when r.area_code <> '000000'
+                then trend_status(r.n_obs, signed_trend(r.y0, r.latest_value, years_between(r.t0, r.latest_end), r.d), r.d, r.p)
+            else kpi_judgement(r.n_obs, r.y0, r.t0, r.latest_value, r.latest_end, r.deadline_value, r.target,
+                               r.target_date, r.d, r.comparator, r.target_kind, r.target_timing,
+                               r.target_kind = 'relative' and not r.has_base_year_value, r.is_flag_series,
+                               r.reported_done, cast(as_of as date), r.p)
         end as status
     from resolved r
+),
+-- measures of pace and projection, computed once for the status text and the columns
+paced as (
+    select
+        j.*,
+        growth_ratio(j.y0, j.latest_value, j.years_done, j.target, j.years_total, j.d) as r,
+        pace_basis(j.y0, j.latest_value, j.target) as basis,
+        signed_trend(j.y0, j.latest_value, j.years_done, j.d) as g,
+        j.target_date + to_days(j.p.deadline_grace_days) as grace_end,
+        case when j.status in ('on_track', 'acceleration_needed', 'limited', 'deterioration', 'single_point', 'awaiting_result')
+                  and j.rule = 'growth' then years_to_target(j.y0, j.latest_value, j.years_done, j.target) end as reach_years,
+        case when j.rule = 'growth' and j.status not in ('no_data', 'no_base')
+             then projected_value(j.y0, j.latest_value, j.years_done, j.years_total, j.target) end as projection
+    from judged j
 ),
 final as (
     select
@@ -120,38 +159,93 @@ final as (
         case when j.target is not null and j.target <> j.y0 then (j.latest_value - j.y0) / (j.target - j.y0) end
             as achievement_ratio,
         case when j.years_total > 0 then least(greatest(j.years_done / j.years_total, 0), 1) end as elapsed_share,
-        growth_ratio(j.y0, j.latest_value, j.years_done, j.target, j.years_total, j.d) as growth_ratio,
+        j.r as growth_ratio,
         j.d * cagr(j.y0, j.latest_value, j.years_done) as cagr_actual,
         j.d * cagr(j.y0, j.target, j.years_total) as cagr_required,
-        trend_class(signed_trend(j.y0, j.latest_value, j.years_done, j.d)) as trend,
+        trend_class(j.g) as trend,
         j.status,
         st.label as status_label,
         st.icon as status_icon,
         case
+            when j.status = 'no_data' and j.rule = 'milestone' then 'この時点までに実施状況の報告がありません'
             when j.status = 'no_data' then 'この時点までに実績値がありません'
-            when j.status = 'no_base' then '相対目標の基準年度(' || j.base_fy || '年度)の実績値がありません'
+            when j.status = 'no_base' then '相対目標の基準年度(' || wareki_fy(j.base_fy) || ')の実績値がありません'
+            when j.status = 'single_point' and j.n_obs >= 2
+                then '基準時点(' || period_ja(j.base_period) || ')より後の実績がなく、伸び率を計算できません'
+            when j.status = 'single_point' and j.rule in ('trend', 'area_trend', 'no_deadline')
+                then '実績値が1時点のみで、傾向を判断できません'
             when j.status = 'single_point' then '実績値が1時点のみで、伸び率を計算できません'
             when j.status = 'not_adopted' then 'この団体は未実施です(最新値 0)'
             when j.status = 'achieved' and j.area_code <> '000000' then 'この団体は実施済みです'
-            when j.status = 'achieved' then '最新値 ' || j.latest_value || ' が目標 ' || round(j.target, 2) || ' に到達'
-            when j.status = 'no_target' and j.target_kind in ('absolute', 'relative') and j.target_date is null
-                then '目標年度が定められていないため進捗率を計算できません(傾向のみ)'
-            when j.status = 'no_target' and j.area_code <> '000000' then '目標は全国値に対するもので、団体別には傾向のみ表示します'
-            when j.status = 'no_target' then '目標値がないため傾向のみ表示します'
-            when j.target_timing = 'annual' then '年間目標 ' || j.target || ' に対し最新値 ' || j.latest_value
-            when cast(as_of as date) > j.target_date
-                then '目標期限(' || j.target_date || ')を過ぎて未達成(R=' || round(growth_ratio(j.y0, j.latest_value, j.years_done, j.target, j.years_total, j.d), 2) || ')'
-            else 'R=' || round(growth_ratio(j.y0, j.latest_value, j.years_done, j.target, j.years_total, j.d), 2)
-                 || '(実績 ' || coalesce(round(100 * j.d * cagr(j.y0, j.latest_value, j.years_done), 1) || '%/年', '線形')
-                 || '、必要 ' || coalesce(round(100 * j.d * cagr(j.y0, j.target, j.years_total), 1) || '%/年', '線形') || ')'
+            -- dated milestones
+            when j.rule = 'milestone' and j.status = 'achieved'
+                then '実施済みの報告があります(' || wareki_date(j.done_end) || '時点)'
+            when j.rule = 'milestone' and j.status = 'scheduled'
+                then '期限 ' || wareki_date(j.target_date) || ' の前で、実施済みの報告はまだありません'
+            when j.rule = 'milestone' and j.status = 'awaiting_result'
+                then '期限 ' || wareki_date(j.target_date) || ' を過ぎましたが、実施状況の報告がありません'
+            when j.rule = 'milestone' and j.status = 'missed'
+                then '期限 ' || wareki_date(j.target_date) || ' を過ぎても実施済みの報告がありません(最新の報告 ' || period_ja(j.latest_period) || ': 未実施)'
+            -- readings without a target
+            when j.status = 'trend_unknown'
+                then '望ましい方向が定まっていない指標のため、傾向は判定しません(' || num_ja(j.y0) || ' → ' || num_ja(j.latest_value) || ')'
+            when st.family = 'trend'
+                then case when j.area_code <> '000000' then '目標は全国値に対するもので、団体別には傾向のみ表示します。'
+                          when j.rule = 'no_deadline' then '目標年度がないため進捗率は計算できません。'
+                          else '目標がないため傾向のみ表示します。' end
+                     || period_ja(j.base_period) || '→' || period_ja(j.latest_period) || 'の伸び ' || printf('%+.1f%%', 100 * j.g) || '/年'
+            -- targets
+            when j.status = 'awaiting_result'
+                then '期限 ' || wareki_date(j.target_date) || ' から' || j.p.deadline_grace_days
+                     || '日を過ぎましたが、期限以後の実績が報告されていません(最新 ' || period_ja(j.latest_period) || ' ' || num_ja(j.latest_value) || ')'
+            when j.status = 'achieved_then_fell'
+                then '期限後最初の実績(' || period_ja(j.deadline_period) || ')' || num_ja(j.deadline_value) || ' で目標 ' || num_ja(j.target)
+                     || ' を達成。その後低下し、最新値(' || period_ja(j.latest_period) || ')は ' || num_ja(j.latest_value)
+            when j.status = 'achieved' and j.rule = 'maintain'
+                then '最新値 ' || num_ja(j.latest_value) || ' が維持目標 ' || num_ja(j.target) || ' を満たしています'
+            when j.status = 'achieved' and cast(as_of as date) > j.target_date and j.deadline_value is not null
+                 and not target_reached(j.deadline_value, j.target, j.d, j.comparator, j.y0, j.p)
+                then '期限後に到達: 最新値 ' || num_ja(j.latest_value) || ' が目標 ' || num_ja(j.target)
+                     || ' に到達(期限後最初の実績 ' || period_ja(j.deadline_period) || ' は ' || num_ja(j.deadline_value) || ')'
+            when j.status = 'achieved' then '最新値 ' || num_ja(j.latest_value) || ' が目標 ' || num_ja(j.target) || ' に到達'
+            when j.rule = 'annual' then '年間目標 ' || num_ja(j.target) || ' に対し最新値 ' || num_ja(j.latest_value)
+            when j.rule = 'maintain'
+                then '最新値 ' || num_ja(j.latest_value) || ' が維持目標 ' || num_ja(j.target) || ' を下回っています'
+            when cast(as_of as date) > j.target_date and j.deadline_value is not null
+                then '期限後最初の実績(' || period_ja(j.deadline_period) || ')' || num_ja(j.deadline_value) || ' が目標 '
+                     || num_ja(j.target) || ' に届いていません(成長率比 ' || coalesce(printf('%.2f', j.r), '—') || ')'
+            else '成長率比 ' || printf('%.2f', j.r) || ' = 実績の伸び '
+                 || case j.basis
+                        when 'cagr' then printf('%+.1f%%', 100 * j.d * cagr(j.y0, j.latest_value, j.years_done)) || '/年 ÷ 必要な伸び '
+                                         || printf('%.1f%%', 100 * abs(cagr(j.y0, j.target, j.years_total))) || '/年'
+                        else num_ja(linear_rate(j.y0, j.latest_value, j.years_done)) || '/年 ÷ 必要な伸び '
+                             || num_ja(abs(linear_rate(j.y0, j.target, j.years_total))) || '/年(0以下の値を含むため線形)'
+                    end
+                 || case when j.reach_years <= j.years_total
+                         then '。このペースなら期限までに到達見込み'
+                         else '。このペースでは期限までに到達しない見込み(期限時点 ' || num_ja(j.projection) || ')' end
         end as status_reason,
         linear_class(
             case when j.target is not null and j.target <> j.y0 then (j.latest_value - j.y0) / (j.target - j.y0) end,
             case when j.years_total > 0 then least(greatest(j.years_done / j.years_total, 0), 1) end
         ) as linear_status,
         j.n_obs,
-        j.includes_synthetic
-    from judged j
+        j.includes_synthetic,
+        -- added in status v2 (docs/methodology.md): which rule and threshold set judged the row, the family
+        -- of its status, the value that judged the deadline, and the projection at the current pace
+        j.rule as status_rule,
+        j.status_method,
+        st.family as status_family,
+        j.deadline_period,
+        j.deadline_value,
+        case when j.rule = 'growth' and j.status not in ('no_data', 'no_base') then j.basis end as pace_basis,
+        j.projection as projected_value,
+        case when j.reach_years is not null and j.reach_years <= 100
+             then cast(j.t0 + to_days(cast(round(j.reach_years * 365.25) as integer)) as date) end as projected_reach_date,
+        case when j.rule = 'growth' and j.status in ('on_track', 'acceleration_needed', 'limited', 'deterioration')
+             then coalesce(j.reach_years <= j.years_total, false) end
+            as reaches_by_deadline
+    from paced j
     left join core.statuses st on st.code = j.status
 )
 select

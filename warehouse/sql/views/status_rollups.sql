@@ -1,23 +1,19 @@
 -- Roll-ups of kpi_status_as_of(d) for the plan KPIs (進捗 and 効果; reference indicators excluded), at the
--- national level. A measure's status per kind is the worst judged status of its KPIs (悪化 < 遅れ < 要加速
--- < 順調 < 達成); with no judged KPI it is データ不足/基準値なし, then 目標未設定, then データなし.
-
-create or replace macro status_rank(code) as
-    case code
-        when 'deterioration' then 1 when 'limited' then 2 when 'acceleration_needed' then 3
-        when 'on_track' then 4 when 'achieved' then 5
-        when 'single_point' then 6 when 'no_base' then 7 when 'no_target' then 8 else 9
-    end;
+-- national level. A measure's status per kind is the status of lowest rank among its KPIs (statuses.rank):
+-- the worst judged status (悪化 < 未達 < 遅れ < 要加速 < 予定どおり < 順調 < 期限内達成・その後低下 < 達成);
+-- with no judged KPI, 期限後の実績未報告, then データ不足/基準値なし, then the worst trend reading, then データなし.
 
 create or replace macro measure_status_as_of(as_of) as table
 with ks as (
-    select * from kpi_status_as_of(as_of) where area_code = '000000' and kind in ('progress', 'effect')
+    select k.*, st.rank, st.judged
+    from kpi_status_as_of(as_of) k join core.statuses st on st.code = k.status
+    where k.area_code = '000000' and k.kind in ('progress', 'effect')
 ),
 per_kind as (
     select measure_no, kind,
-           arg_min(status, status_rank(status)) as status,
+           arg_min(status, rank) as status,
            count(*) as kpis,
-           count(*) filter (where status in ('achieved', 'on_track', 'acceleration_needed', 'limited', 'deterioration')) as kpis_judged,
+           count(*) filter (where judged) as kpis_judged,
            bool_or(includes_synthetic) as includes_synthetic
     from ks group by measure_no, kind
 ),
