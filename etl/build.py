@@ -29,7 +29,6 @@ from etl.sources.measures import parse_measures
 from etl.sources.reported import document_observations, load_spec, reference_indicators
 from etl.sources.schedule import parse_schedule
 
-SCHEMA_VERSION = "2"  # 2: stored revision / superseded_at
 
 
 @dataclass
@@ -213,7 +212,7 @@ def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], meta
     con.register("frame", meta["sources"])
     con.execute("insert into core.sources by name select * from frame")
     con.unregister("frame")
-    info = {"schema_version": SCHEMA_VERSION, "defs_sha256": meta["defs_sha256"],
+    info = {"schema_version": settings.SCHEMA_VERSION, "defs_sha256": meta["defs_sha256"],
             "duplicate_schedule_rows": str(meta["duplicate_schedule_rows"])}
     con.executemany("insert into core.build_info values (?, ?)", list(info.items()))
 

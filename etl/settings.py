@@ -10,6 +10,9 @@ REFERENCE_DIR = ROOT / "data" / "reference"
 WAREHOUSE_SQL_DIR = ROOT / "warehouse"
 DEFAULT_WAREHOUSE = ROOT / "warehouse" / "shinchoku.duckdb"
 DEFAULT_KPI_DEFS = ROOT / "kpi_defs.yaml"
+# The warehouse layout this code reads (core.build_info.schema_version); a file of another version is
+# rebuilt by `shinchoku build`, which keeps its loaded history.
+SCHEMA_VERSION = "3"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras)
 
 
 def warehouse_sql(name: str) -> str:

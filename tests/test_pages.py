@@ -5,6 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -66,6 +67,17 @@ def test_every_page_without_a_warehouse_says_what_to_do(page, tmp_path, monkeypa
     assert not at.exception, at.exception
     if page != "upload":  # the login comes first there
         assert any("shinchoku build" in e.value for e in at.error)
+
+
+def test_a_warehouse_of_an_older_version_asks_for_a_rebuild(built, tmp_path, monkeypatch):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(built, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("update core.build_info set value = '2' where key = 'schema_version'")
+    at = open_page("overview", old, monkeypatch)
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["データウェアハウスが古い形式のままです。管理者は `shinchoku build` で作り直してください"
+                                           "(読み込んだ実績の履歴は引き継がれます)。"]
 
 
 def test_overview_counts_and_matrix(demo, monkeypatch):

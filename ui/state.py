@@ -9,7 +9,7 @@ import streamlit as st
 from etl import settings
 from etl.errors import WarehouseDamaged
 from warehouse import queries
-from warehouse.db import WarehouseMissing, connect_readonly, cursor, version
+from warehouse.db import WarehouseMissing, WarehouseOutdated, connect_readonly, cursor, version
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -21,7 +21,10 @@ def _connection(path: str, file_version: tuple[int, int, int]) -> duckdb.DuckDBP
 
 def _stop(error: Exception) -> None:
     """Say in Japanese why there is nothing to show (no server path: visitors read this), and stop the page."""
-    if isinstance(error, WarehouseDamaged):
+    if isinstance(error, WarehouseOutdated):
+        st.error("データウェアハウスが古い形式のままです。管理者は `shinchoku build` で作り直してください"
+                 "(読み込んだ実績の履歴は引き継がれます)。")
+    elif isinstance(error, WarehouseDamaged):
         st.error("データウェアハウスを開けません(ファイルが壊れている可能性があります)。"
                  "管理者は `shinchoku restore` で直前の世代に戻してください。")
     else:

@@ -23,6 +23,10 @@ class WarehouseMissing(FileNotFoundError):
     """No warehouse file yet: run `shinchoku build`."""
 
 
+class WarehouseOutdated(WarehouseMissing):
+    """A warehouse written by an older version of Shinchoku: `shinchoku build` rebuilds it, keeping its history."""
+
+
 def version(path: Path | None = None) -> tuple[int, int, int]:
     """(inode, size, mtime_ns) of the warehouse file: changes whenever a build or load swaps it."""
     p = settings.warehouse_path(path)
@@ -47,6 +51,15 @@ def connect_readonly(path: Path | None = None, threads: int = 2, memory_limit: s
         con.close()
         raise WarehouseDamaged.opening(p, e) from None
     con.execute("USE wh")
+    try:
+        found = con.execute("select value from core.build_info where key = 'schema_version'").fetchall()
+    except duckdb.Error:
+        found = []
+    if found != [(settings.SCHEMA_VERSION,)]:
+        con.close()
+        raise WarehouseOutdated(f"{p}: 古い形式のデータウェアハウスです(形式 {found[0][0] if found else '不明'}、"
+                                f"必要な形式 {settings.SCHEMA_VERSION})。`shinchoku build` で作り直してください"
+                                "(読み込んだ実績の履歴は引き継がれます)")
     return con
 
 
