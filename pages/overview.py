@@ -7,16 +7,23 @@ from warehouse import queries
 as_of = page.start("概要", "国の施策(82施策)のKPIが順調か、施策が効果を上げているか")
 
 counts = state.query(queries.status_counts, as_of)
+targets, trends = counts[counts["kpi_family"] == "target"], counts[counts["kpi_family"] == "trend"]
 left, right = st.columns(2)
 for col, kind in ((left, "progress"), (right, "effect")):
-    d = counts[counts["kind"] == kind]
-    judged = d[d["status"].isin(["achieved", "on_track"])]["kpis"].sum()
-    col.metric(f"{labels.KIND_JA[kind]}KPI: 達成・順調", f"{judged} / {d['kpis'].sum()}")
-st.plotly_chart(charts.status_bars(counts), key="status_bars")
+    d, t = targets[targets["kind"] == kind], trends[trends["kind"] == kind]
+    good = d[d["status"].isin(["achieved", "achieved_then_fell", "on_track", "scheduled"])]["kpis"].sum()
+    col.metric(f"{labels.KIND_JA[kind]}KPI(目標あり): 達成・順調", f"{good} / {d['kpis'].sum()}",
+               help="目標のあるKPIのうち、達成・期限内達成・順調・予定どおりの件数")
+    col.caption(f"目標なし・傾向 {t['kpis'].sum()}件: " + "、".join(
+        f"{r.icon} {r.label} {r.kpis}" for r in t.itertuples() if r.status != "no_data")
+        + f"、データなし {t.loc[t['status'] == 'no_data', 'kpis'].sum()}")
+st.plotly_chart(charts.status_bars(targets, "目標のあるKPIの状況(全国): 進捗と効果"), key="status_bars")
+st.plotly_chart(charts.status_bars(trends, "目標なし・傾向(全国): 目標のないKPIのデータの動き"), key="trend_bars")
 with st.expander("表とダウンロード"):
-    table = counts.assign(種別=counts["kind"].map(labels.KIND_JA), 状況=counts["icon"] + " " + counts["label"])
-    st.dataframe(table[["種別", "状況", "kpis"]].rename(columns={"kpis": "KPI数"}), hide_index=True)
-    page.download(table[["種別", "状況", "kpis"]], f"status_counts_{as_of}")
+    table = counts.assign(種別=counts["kind"].map(labels.KIND_JA), 状況=counts["icon"] + " " + counts["label"],
+                          目標=counts["kpi_family"].map({"target": "目標あり", "trend": "目標なし・傾向"}))
+    st.dataframe(table[["種別", "目標", "状況", "kpis"]].rename(columns={"kpis": "KPI数"}), hide_index=True)
+    page.download(table[["種別", "目標", "状況", "kpis"]], f"status_counts_{as_of}")
 
 st.subheader("進捗 × 効果")
 matrix = state.query(queries.measure_matrix, as_of, filters.get("pillar"), filters.get("ministry"))

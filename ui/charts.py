@@ -21,7 +21,7 @@ def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
     return fig
 
 
-def status_bars(counts: pd.DataFrame) -> go.Figure:
+def status_bars(counts: pd.DataFrame, title: str = "KPIの状況(全国): 進捗と効果") -> go.Figure:
     """KPIs by status, 進捗 and 効果 side by side (one bar group per status)."""
     fig = go.Figure()
     for kind, pattern in (("progress", ""), ("effect", "/")):
@@ -30,7 +30,7 @@ def status_bars(counts: pd.DataFrame) -> go.Figure:
                     marker=dict(color=d["color"].tolist(), pattern_shape=pattern, line=dict(color="#333", width=1)),
                     text=d["kpis"], textposition="outside")
     fig.update_layout(barmode="group", yaxis_title="KPI数")
-    return _layout(fig, title="KPIの状況(全国): 進捗と効果")
+    return _layout(fig, title=title)
 
 
 def progress_effect_matrix(matrix: pd.DataFrame, statuses: pd.DataFrame) -> go.Figure:

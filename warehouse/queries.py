@@ -90,15 +90,21 @@ def statuses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def status_counts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """National KPI statuses counted per kind (進捗/効果), every status present (zero counts included)."""
+    """National KPI statuses counted per kind (進捗/効果) and KPI family (target: KPIs with a target; trend:
+    目標なし・傾向), every status of the family present (zero counts included)."""
     sql = """
-        with ks as (select kind, status from kpi_status_as_of(?) where area_code = '000000'
-                    and kind in ('progress', 'effect'))
-        select k.kind, s.code as status, s.label, s.icon, s.color, s.sort_order, count(ks.status) as kpis
+        with ks as (select kind, status, case when status_rule = 'trend' then 'trend' else 'target' end as kpi_family
+                    from kpi_status_as_of(?) where area_code = '000000' and kind in ('progress', 'effect'))
+        select k.kind, f.kpi_family, s.code as status, s.label, s.icon, s.color, s.sort_order, s.judged,
+               count(ks.status) as kpis
         from statuses s cross join (values ('progress'), ('effect')) k(kind)
-        left join ks on ks.status = s.code and ks.kind = k.kind
-        where s.code <> 'not_adopted'
-        group by all order by k.kind desc, s.sort_order
+        join (values ('target'), ('trend')) f(kpi_family)
+            on s.family in (f.kpi_family, 'none') or (f.kpi_family = 'target' and s.family = 'trend')
+        left join ks on ks.status = s.code and ks.kind = k.kind and ks.kpi_family = f.kpi_family
+        where s.code <> 'not_adopted' and not (f.kpi_family = 'trend' and s.code = 'no_base')
+        group by all
+        having count(ks.status) > 0 or s.family = f.kpi_family or s.code = 'no_data'
+        order by k.kind desc, f.kpi_family, s.sort_order
     """
     return con.execute(sql, [as_of]).df()
 

@@ -142,7 +142,6 @@ paced as (
         growth_ratio(j.y0, j.latest_value, j.years_done, j.target, j.years_total, j.d) as r,
         pace_basis(j.y0, j.latest_value, j.target) as basis,
         signed_trend(j.y0, j.latest_value, j.years_done, j.d) as g,
-        j.target_date + to_days(j.p.deadline_grace_days) as grace_end,
         case when j.status in ('on_track', 'acceleration_needed', 'limited', 'deterioration', 'single_point', 'awaiting_result')
                   and j.rule = 'growth' then years_to_target(j.y0, j.latest_value, j.years_done, j.target) end as reach_years,
         case when j.rule = 'growth' and j.status not in ('no_data', 'no_base')
