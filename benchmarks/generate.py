@@ -67,9 +67,9 @@ def generate(out: Path, kpi_copies: int = 1, seed: int = 1) -> dict:
             con.execute("""insert into core.kpis select * replace ('B' || lpad(?::varchar, 2, '0') || '-' || kpi_id as kpi_id,
                            'benchmark' as kind) from core.kpis where area_level = 'municipality' and kind in ('progress', 'effect')""",
                         [copy])
-            con.execute("""insert into core.kpi_methods select * replace ('B' || lpad(?::varchar, 2, '0') || '-' || kpi_id as kpi_id)
-                           from core.kpi_methods join core.kpis using (kpi_id)
-                           where area_level = 'municipality' and kind in ('progress', 'effect')""", [copy])
+            con.execute("""insert into core.kpi_methods select m.* replace ('B' || lpad(?::varchar, 2, '0') || '-' || m.kpi_id as kpi_id)
+                           from core.kpi_methods m join core.kpis k using (kpi_id)
+                           where k.area_level = 'municipality' and k.kind in ('progress', 'effect')""", [copy])
         ids = con.execute("select kpi_id, area_level from core.kpis").df()
         con.execute("begin transaction")
         for r in ids.itertuples():

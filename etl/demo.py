@@ -149,7 +149,7 @@ def _trend_series(k: DemoKpi, profile: str, rng: np.random.Generator) -> pd.Data
     years = list(range(FIRST_FY, LAST_FY + 1))
     start = 40.0 if k.unit == "%" else 1000.0
     values = start * (1 + pace) ** np.arange(len(years)) * (1 + rng.normal(0, 0.002, len(years)))
-    return _fy_frame(years, np.round(np.clip(values, 0, 100) if k.unit == "%" else values, 1))
+    return _fy_frame(years, np.round(np.clip(values, 0, 100), 1) if k.unit == "%" else np.round(values))
 
 
 def generate(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -49,8 +49,8 @@ class Case:
     base_missing: bool = False
     as_of: dt.date = AS_OF
     y_dl: float | None = None  # the first value at or after the deadline
-    is_flag: bool = False  # every value 0 or 1 (a milestone's reports)
-    done: bool = False  # some value ≥ 1 (a milestone reported done)
+    deed: bool = False  # a dated milestone (「…を実施」), reported 1 = done / 0 = not done
+    done: bool = False  # reported done
     method: str | None = None  # threshold set (data/reference/status_methods.yaml); None = the default
 
 
@@ -76,6 +76,7 @@ CASES = [
     Case("割合: 40%→70%、目標100%", 40, 70, 100),
     Case("二つの読み方が食い違う", 100, 145, 200),
     Case("約3万: 95%以上で到達", 20000, 28600, 30000, comparator="approx"),
+    Case("約 −10(負の目標): 到達", -20, -9.8, -10, comparator="approx"),
     # status v2: deadlines judged on the value at the deadline, with a grace period for late reports
     Case("期限内に達成、その後低下", 100, 190, 200, t=dt.date(2025, 3, 31), as_of=AFTER, y_dl=205, n=9),
     Case("期限後の実績未報告(猶予期間経過)", 100, 180, 200, t=dt.date(2023, 3, 31), as_of=AFTER, n=8),
@@ -86,13 +87,13 @@ CASES = [
     Case("維持目標: 維持(許容1%以内)", 100, 99.5, 100, n=5),
     Case("維持目標: 低下", 100, 95, 100, n=5),
     # dated milestones (a deed by a date; reports 1 = 実施済, 0 = 未実施)
-    Case("マイルストーン: 実施済の報告", 0, 1, None, target_kind="milestone", tt=D4, as_of=AS_OF, is_flag=True, done=True),
-    Case("マイルストーン: 期限前(報告なし)", None, None, None, target_kind="milestone", tt=D8, n=0),
-    Case("マイルストーン: 期限後も未実施", 0, 0, None, target_kind="milestone", tt=D4, as_of=AFTER, is_flag=True, n=3,
+    Case("マイルストーン: 実施済の報告", 0, 1, None, target_kind="milestone", tt=D4, as_of=AS_OF, deed=True, done=True),
+    Case("マイルストーン: 期限前(報告なし)", None, None, None, target_kind="milestone", tt=D8, n=0, deed=True),
+    Case("マイルストーン: 期限後も未実施", 0, 0, None, target_kind="milestone", tt=D4, as_of=AFTER, deed=True, n=3,
          y_dl=0),
-    Case("マイルストーン: 期限前の未実施の報告のみ", 0, 0, None, target_kind="milestone", tt=D4, as_of=AFTER, is_flag=True,
+    Case("マイルストーン: 期限前の未実施の報告のみ", 0, 0, None, target_kind="milestone", tt=D4, as_of=AFTER, deed=True,
          t=dt.date(2019, 3, 31), n=2),
-    Case("マイルストーン: 期限後・報告なし", None, None, None, target_kind="milestone", tt=D4, as_of=AFTER, n=0),
+    Case("マイルストーン: 期限後・報告なし", None, None, None, target_kind="milestone", tt=D4, as_of=AFTER, n=0, deed=True),
     # KPIs without a target: a trend reading, never a judgement against a target
     Case("目標なし: 年2%の伸び", 100, 108.243216, None, target_kind="none"),
     Case("目標なし: 年0.2%の伸び(横ばい)", 100, 100.802401, None, target_kind="none"),
@@ -109,25 +110,36 @@ CASES = [
 ]
 
 _SQL = """
+with judged as (
+    select
+        c.label, m.p,
+        kpi_judgement(c.n, c.y0, c.t0, c.yt, c.t, c.y_dl, c.target, c.tt, c.d, c.comparator, c.target_kind, c.timing,
+                      c.base_missing, c.deed, c.done, c.as_of, m.p) as status,
+        -- the view's growth rule: a numeric target with a deadline that the base value does not already meet
+        c.target_kind in ('absolute', 'relative') and c.timing <> 'annual' and c.tt is not null
+            and not c.deed and not is_maintain(c.y0, c.target, c.d, c.comparator, m.p) as is_growth,
+        c.y0, c.yt, c.target, c.d, c.as_of, c.tt, c.t0,
+        years_between(c.t0, c.t) as years_done, years_between(c.t0, c.tt) as years_total
+    from cases c
+    join methods m on m.method = c.method_used
+)
 select
-    c.label,
-    kpi_judgement(c.n, c.y0, c.t0, c.yt, c.t, c.y_dl, c.target, c.tt, c.d, c.comparator, c.target_kind, c.timing,
-                  c.base_missing, c.is_flag, c.done, c.as_of, m.p) as status,
-    growth_ratio(c.y0, c.yt, years_between(c.t0, c.t), c.target, years_between(c.t0, c.tt), c.d) as growth_ratio,
-    c.d * cagr(c.y0, c.yt, years_between(c.t0, c.t)) as cagr_actual,
-    c.d * cagr(c.y0, c.target, years_between(c.t0, c.tt)) as cagr_required,
-    trend_class(signed_trend(c.y0, c.yt, years_between(c.t0, c.t), c.d)) as trend,
-    case when c.target <> c.y0 then (c.yt - c.y0) / (c.target - c.y0) end as achievement,
-    case when years_between(c.t0, c.tt) > 0 then least(greatest(years_between(c.t0, c.t) / years_between(c.t0, c.tt), 0), 1) end as elapsed,
-    linear_class(case when c.target <> c.y0 then (c.yt - c.y0) / (c.target - c.y0) end,
-                 case when years_between(c.t0, c.tt) > 0 then least(greatest(years_between(c.t0, c.t) / years_between(c.t0, c.tt), 0), 1) end)
-        as linear_status,
-    projected_value(c.y0, c.yt, years_between(c.t0, c.t), years_between(c.t0, c.tt), c.target) as projected_value,
-    case when years_to_target(c.y0, c.yt, years_between(c.t0, c.t), c.target) <= 100
-         then cast(c.t0 + to_days(cast(round(years_to_target(c.y0, c.yt, years_between(c.t0, c.t), c.target) * 365.25)
-                                       as integer)) as date) end as projected_reach_date
-from cases c
-join methods m on m.method = c.method_used
+    label, status,
+    case when is_growth then growth_ratio(y0, yt, years_done, target, years_total, d) end as growth_ratio,
+    d * cagr(y0, yt, years_done) as cagr_actual,
+    d * cagr(y0, target, years_total) as cagr_required,
+    trend_class(signed_trend(y0, yt, years_done, d)) as trend,
+    case when is_growth then (yt - y0) / (target - y0) end as achievement,
+    case when years_total > 0 then least(greatest(years_done / years_total, 0), 1) end as elapsed,
+    linear_reading(status, is_growth, (yt - y0) / (target - y0),
+                   case when years_total > 0 then least(greatest(years_done / years_total, 0), 1) end) as linear_status,
+    -- the projection looks ahead to the deadline, for a target not yet reached
+    case when projects then projected_value(y0, yt, years_done, years_total, target) end as projected_value,
+    case when projects and years_to_target(y0, yt, years_done, target, d) <= 100
+         then cast(t0 + to_days(cast(round(years_to_target(y0, yt, years_done, target, d) * 365.25) as integer)) as date)
+    end as projected_reach_date
+from (select *, is_growth and as_of < tt
+                and status in ('on_track', 'acceleration_needed', 'limited', 'deterioration') as projects from judged)
 """
 
 
@@ -188,12 +200,12 @@ def markdown_table(df: pd.DataFrame) -> str:
             status += f"({trend_labels[r.trend]})"
         d = {"increase": "+1", "decrease": "−1"}.get(r.direction, "?")
         projection = "—"
-        if not pd.isna(r.projected_value) and r.status in ("on_track", "acceleration_needed", "limited", "deterioration"):
+        if not pd.isna(r.projected_value):
             reach = r.projected_reach_date
-            projection = f"{_fmt(r.projected_value)} / {reach if reach is not None and not pd.isna(reach) else 'not at this pace'}"
+            projection = f"{_fmt(r.projected_value)} / " + ("not at this pace" if pd.isna(reach) else f"{pd.Timestamp(reach).date()}")
         lines.append(
             f"| {i} | {r.label} | {_fmt(r.y0)} → {_fmt(r.yt)} ({_fmt(years, digits=2)}) | {target} | {d} | "
-            f"{_fmt(r.y_dl)} | {r.as_of} | {r.method or 'default'} | {_fmt(r.growth_ratio)} | "
+            f"{_fmt(r.y_dl)} | {r.as_of} | {r.method if isinstance(r.method, str) else 'default'} | {_fmt(r.growth_ratio)} | "
             f"{_fmt(r.cagr_actual, pct=True)} / {_fmt(r.cagr_required, pct=True)} | {status} | "
             f"{labels.get(r.linear_status, '—') if isinstance(r.linear_status, str) else '—'} | {projection} |"
         )
@@ -203,8 +215,8 @@ def markdown_table(df: pd.DataFrame) -> str:
 COVERAGE_BEGIN, COVERAGE_END = "<!-- rule-coverage:begin -->", "<!-- rule-coverage:end -->"
 COVERAGE_AS_OF = dt.date(2021, 3, 31)  # the end of the plan period (FY2020)
 RULES = {  # status_rule: (KPI kinds it covers, statuses it gives)
-    "growth": ("数値目標+期限(絶対値・相対)", "達成 / 期限内達成・その後低下 / 順調 / 要加速 / 遅れ / 悪化 / 期限後の実績未報告"),
-    "maintain": ("数値目標=基準値(維持)", "達成 / 悪化"),
+    "growth": ("数値目標+期限(絶対値・相対)", "達成 / 期限内達成・その後低下 / 順調 / 要加速 / 遅れ / 未達 / 悪化 / 期限後の実績未報告"),
+    "maintain": ("基準時点で満たしている数値目標(維持)", "達成 / 期限内達成・その後低下 / 悪化 / 期限後の実績未報告"),
     "annual": ("毎年の目標(年1回以上など)", "達成 / 遅れ"),
     "no_deadline": ("数値目標・期限なし", "達成、未達なら傾向"),
     "milestone": ("期限つきの実施目標(「…を実施」)", "達成 / 予定どおり / 未達 / 期限後の実績未報告"),

@@ -126,9 +126,7 @@ def _lines(text: str, width: float) -> int:
 
 
 def _change(row) -> str:
-    if pd.isna(row.prev_order) or row.prev_status == row.status:
-        return "→" if not pd.isna(row.prev_order) else "新規"
-    return "↑改善" if row.status_order < row.prev_order else "↓悪化"
+    return {"new": "新規", "same": "→", "better": "↑改善", "worse": "↓悪化", "changed": "変更"}[row.change]
 
 
 def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synthetic: bool) -> None:
@@ -191,8 +189,8 @@ def _summary(ws: Worksheet, rows: pd.DataFrame, statuses: pd.DataFrame, as_of: d
     _set(ws, row + 2, 1, f"比較: 前月末 {previous_month_end(as_of).isoformat()} 時点の判定")
     row += 4
     new_data = int(rows["new_data"].sum())
-    up = int(((rows["status_order"] < rows["prev_order"]) & rows["prev_order"].notna()).sum())
-    down = int(((rows["status_order"] > rows["prev_order"]) & rows["prev_order"].notna()).sum())
+    up = int((rows["change"] == "better").sum())
+    down = int((rows["change"] == "worse").sum())
     for label, value in (("新たに実績が入ったKPI", new_data), ("状況が改善したKPI", up), ("状況が悪化したKPI", down)):
         _set(ws, row, 1, label)
         _set(ws, row, 4, value, "0", font=Font(name=FONT_NAME, size=11, bold=True))
@@ -202,7 +200,7 @@ def _summary(ws: Worksheet, rows: pd.DataFrame, statuses: pd.DataFrame, as_of: d
     row = _counts(ws, row, rows, "pillar", statuses, "柱別のKPIの状況")
     _set(ws, row, 1, "状況が悪化した施策", font=Font(name=FONT_NAME, size=12, bold=True))
     row += 1
-    worse = rows[(rows["status_order"] > rows["prev_order"]) & rows["prev_order"].notna()]
+    worse = rows[rows["change"] == "worse"]
     if worse.empty:
         _set(ws, row, 1, "前月から状況が悪化したKPIはありません。")
     for r in worse.itertuples():

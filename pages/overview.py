@@ -12,8 +12,8 @@ left, right = st.columns(2)
 for col, kind in ((left, "progress"), (right, "effect")):
     d, t = targets[targets["kind"] == kind], trends[trends["kind"] == kind]
     good = d[d["status"].isin(["achieved", "achieved_then_fell", "on_track", "scheduled"])]["kpis"].sum()
-    col.metric(f"{labels.KIND_JA[kind]}KPI(目標あり): 達成・順調", f"{good} / {d['kpis'].sum()}",
-               help="目標のあるKPIのうち、達成・期限内達成・順調・予定どおりの件数")
+    col.metric(f"{labels.KIND_JA[kind]}KPI(目標あり): 達成・順調・予定どおり", f"{good} / {d['kpis'].sum()}",
+               help="目標のあるKPI(データなし・期限後の実績未報告を含む)のうち、達成・期限内達成・順調・予定どおりの件数")
     col.caption(f"目標なし・傾向 {t['kpis'].sum()}件: " + "、".join(
         f"{r.icon} {r.label} {r.kpis}" for r in t.itertuples() if r.status != "no_data")
         + f"、データなし {t.loc[t['status'] == 'no_data', 'kpis'].sum()}")

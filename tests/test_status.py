@@ -27,7 +27,7 @@ def one(case: Case):
 #   decrease to 50: 0.8^(1/4) − 1 = −0.054258, 0.5^(1/8) − 1 = −0.082996 → R = −1·−0.054258/0.082996 = 0.65375
 #   relative 3割削減 of 1000 → 700: 0.7^(1/8) − 1 = −0.043605; 0.9^(1/4) − 1 = −0.025996 → R = 0.59617
 #   linear (y0 = 0): (300/4) / (800/8) = 75 / 100 = 0.75; (y0 = −10): (20/4) / (40/8) = 1.0
-#   after the deadline (8 of 8 years): 1.9^(1/8) − 1 = 0.083538 → R = 0.92299, unmet → 遅れ
+#   after the deadline (8 of 8 years): 1.9^(1/8) − 1 = 0.083538 → R = 0.92299, unmet → 未達
 #   percentage 40 → 70, target 100: 1.75^(1/4) − 1 = 0.150163, 2.5^(1/8) − 1 = 0.121353 → R = 1.23740
 HAND = {
     "順調: 2倍目標に複利で先行": ("on_track", 1.17870),
@@ -38,7 +38,7 @@ HAND = {
     "相対目標: 3割削減(基準1000→目標700)": ("acceleration_needed", 0.59617),
     "基準値0: 線形の伸びで判定": ("acceleration_needed", 0.75),
     "負の値を含む: 線形の伸びで判定": ("on_track", 1.0),
-    "期限超過・未達成(伸びは続く)": ("limited", 0.92299),
+    "期限超過・未達成(伸びは続く)": ("missed", 0.92299),
     "割合: 40%→70%、目標100%": ("on_track", 1.23740),
 }
 
@@ -63,12 +63,13 @@ def test_hand_computed_ratios(label, expected):
         ("年間目標(年1回以上): 達成", "achieved"),
         ("年間目標(年1回以上): 未達", "limited"),
         ("約3万: 95%以上で到達", "achieved"),  # 28,600 ≥ 0.95 × 30,000 = 28,500
+        ("約 −10(負の目標): 到達", "achieved"),  # the 5 % is of the target's size: −9.8 ≥ −10
         ("目標年なし・未達成(傾向で表示)", "trend_improving"),
         # status v2 (issue 12): each defect of v1 as a case
         ("期限内に達成、その後低下", "achieved_then_fell"),  # v1: 遅れ (judged on the latest value)
         ("期限後の実績未報告(猶予期間経過)", "awaiting_result"),  # v1: 遅れ without evidence
         ("期限後・猶予期間内(ペースで判定)", "on_track"),  # R = 0.968: a late report is not yet missing
-        ("期限後に届いた実績で判定(未達)", "limited"),
+        ("期限後に届いた実績で判定(未達)", "missed"),
         ("期限後に到達(期限時点は未達)", "achieved"),
         ("維持目標: 維持(許容1%以内)", "achieved"),  # v1: データ不足 「実績値が1時点のみ」
         ("維持目標: 低下", "deterioration"),  # v1: データ不足
@@ -303,11 +304,23 @@ def test_a_milestone_is_done_when_reported_done(wh, tmp_path):
 
 
 def test_a_milestone_value_must_say_done_or_not(wh, tmp_path):
-    report = load_files([csv(tmp_path / "bad.csv", ["M65-P1,,2019,3,,", "M65-P1,,2018,2019年2月30日,,"])], wh,
-                        now=dt.datetime(2020, 5, 1))[0]
-    assert report.status == "refused" and report.rows_rejected == 2
+    report = load_files([csv(tmp_path / "bad.csv", ["M65-P1,,2019,3,,", "M65-P1,,2018,2019年2月30日,,",
+                                                    "M65-P1,,2019-12,2020-02-15,,"])], wh, now=dt.datetime(2020, 5, 1))[0]
+    assert report.status == "refused" and report.rows_rejected == 3
     text = str(report.errors)
-    assert "実施目標" in text and "存在しない日付" in text and "bad.csv" in report.file
+    assert "実施目標" in text and "存在しない日付" in text and "期間 2019-12 の後です" in text and "bad.csv" in report.file
+
+
+def test_a_milestone_done_date_typed_in_excel_keeps_its_day(wh, tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["KPI ID", "団体コード", "期間", "値", "出典", "備考"])
+    ws.append(["M65-P1", None, "2019", dt.datetime(2020, 2, 15), None, None])  # Excel stores a typed date as a date
+    wb.save(tmp_path / "r.xlsx")
+    report = load_files([tmp_path / "r.xlsx"], wh, now=dt.datetime(2020, 5, 1))[0]
+    assert report.rows_loaded == 1, report.errors
+    assert q(wh, "select value, note from observations where kpi_id = 'M65-P1'") == [(1.0, "実施日 2020-02-15")]
 
 
 def test_a_maintain_target_that_falls_is_deterioration(wh, tmp_path, monkeypatch):
@@ -318,9 +331,47 @@ def test_a_maintain_target_that_falls_is_deterioration(wh, tmp_path, monkeypatch
     load_files([csv(tmp_path / "k.csv", ["M27-P1,,2016,800,,", "M27-P1,,2017,805,,", "M27-P1,,2018,760,,"])], wh,
                now=dt.datetime(2019, 5, 1))
     status, rule, reason = status_of(wh, "M27-P1", "2019-05-31")
-    assert (status, rule) == ("deterioration", "maintain") and "維持目標" in reason and "1時点" not in reason
+    assert (status, rule) == ("deterioration", "maintain") and "維持する目標" in reason and "1時点" not in reason
 
 
 def test_every_kpi_has_a_method_and_a_family(wh):
     rows = q(wh, "select status_method, status_family, count(*) from kpi_status where area_code = '000000' group by all")
     assert {r[0] for r in rows} == {"shinchoku"} and all(r[1] in ("target", "trend", "none") for r in rows)
+
+
+def test_a_percentage_reported_for_a_dated_target_is_not_a_deed(wh, tmp_path):
+    # M23-P1 「…の割合」 by 2020: a year without a value, but a quantity: 1 % is not "done"
+    load_files([csv(tmp_path / "p.csv", ["M23-P1,,2018,0,,", "M23-P1,,2019,1,,"])], wh, now=dt.datetime(2020, 5, 1))
+    status, rule, _ = status_of(wh, "M23-P1", "2020-06-30")
+    assert rule == "trend" and status.startswith("trend_")
+
+
+def test_a_milestone_reported_not_done_at_its_deadline_is_missed_at_once(wh, tmp_path):
+    load_files([csv(tmp_path / "m.csv", ["M65-P1,,2019,未実施,,"])], wh, now=dt.datetime(2020, 4, 20))
+    status, _, reason = status_of(wh, "M65-P1", "2020-05-15")  # FY2019 ends on the deadline 2020-03-31
+    assert status == "missed" and "令和元(2019)年度の報告: 未実施" in reason
+
+
+def test_a_target_the_base_already_meets_must_be_kept(wh, tmp_path):
+    # M27-P1: 2,000 companies by FY2020; the base FY2016 is already 2,100, then it falls
+    load_files([csv(tmp_path / "k.csv", ["M27-P1,,2016,2100,,", "M27-P1,,2018,1900,,"])], wh, now=dt.datetime(2019, 5, 1))
+    row = q(wh, """select status, status_rule, growth_ratio, projected_reach_date, reaches_by_deadline, linear_status
+                   from kpi_status_as_of(date '2019-06-30') where kpi_id = 'M27-P1' and area_code = '000000'""")
+    assert row == [("deterioration", "maintain", None, None, None, None)]
+
+
+def test_a_trend_with_nothing_after_its_base_is_not_direction_unknown(wh, tmp_path):
+    # M33-E1: no target, wanted down, base year FY2017; data only up to FY2017
+    load_files([csv(tmp_path / "t.csv", ["M33-E1,,2015,10,,", "M33-E1,,2016,9,,", "M33-E1,,2017,8,,"])], wh,
+               now=dt.datetime(2018, 6, 1))
+    status, rule, reason = status_of(wh, "M33-E1", "2018-06-30")
+    assert (status, rule) == ("single_point", "trend") and "より後の実績がなく、傾向を判断できません" in reason
+
+
+def test_the_deadline_value_and_the_latest_value_break_ties_alike(wh, tmp_path):
+    # FY2020 and 2021-03 both end on 2021-03-31 (M27-P1's deadline): the fiscal-year figure is used for both
+    load_files([csv(tmp_path / "d.csv", ["M27-P1,,2016,800,,", "M27-P1,,2020,2050,,", "M27-P1,,2021-03,1990,,"])], wh,
+               now=dt.datetime(2021, 5, 1))
+    row = q(wh, """select status, deadline_period, latest_period from kpi_status_as_of(date '2021-05-31')
+                   where kpi_id = 'M27-P1' and area_code = '000000'""")
+    assert row == [("achieved", "FY2020", "FY2020")]

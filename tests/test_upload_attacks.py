@@ -120,6 +120,16 @@ def test_duplicate_keys_are_one_error_per_group(tmp_path, kpis):
     assert reasons.iloc[-1].endswith("行 2 と同じKPI・団体・期間です(重複)")
 
 
+def test_each_duplicate_group_lists_only_its_own_rows(tmp_path, kpis):
+    # two groups of two: a group's message must not run on into the rows of the next group
+    path = tmp_path / "two.csv"
+    path.write_text("KPI ID,団体コード,期間,値\nM27-P1,,2018,1\nM27-P1,,2019,1\nM27-P1,,2018,2\nM27-P1,,2019,2\n",
+                    encoding="utf-8")
+    report = validate_file(path, kpis, TODAY)
+    assert sorted(e["message"] for e in report.errors) == ["同じKPI・団体・期間の行が2行あります(行 2、4)",
+                                                           "同じKPI・団体・期間の行が2行あります(行 3、5)"]
+
+
 def test_a_million_duplicates_stay_linear(tmp_path, kpis):
     path = tmp_path / "dups.csv"
     path.write_bytes(hostile.duplicate_rows_csv(1_000_000))

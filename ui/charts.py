@@ -55,8 +55,9 @@ def progress_effect_matrix(matrix: pd.DataFrame, statuses: pd.DataFrame) -> go.F
                 zeroline=False, showgrid=True)
     fig.update_layout(xaxis=dict(title="進捗KPIの状況", **axis), yaxis=dict(title="効果KPIの状況", **axis))
     # the two quadrants staff look for first
-    fig.add_annotation(x=0.5, y=3.5, text="実施は順調だが効果が出ていない", showarrow=False, font=dict(size=10, color="#555"))
-    fig.add_annotation(x=3.5, y=0.5, text="効果はあるが実施が遅れている", showarrow=False, font=dict(size=10, color="#555"))
+    good, bad = (pos["achieved"] + pos["on_track"]) / 2, (pos["limited"] + pos["deterioration"]) / 2
+    fig.add_annotation(x=good, y=bad, text="実施は順調だが効果が出ていない", showarrow=False, font=dict(size=10, color="#555"))
+    fig.add_annotation(x=bad, y=good, text="効果はあるが実施が遅れている", showarrow=False, font=dict(size=10, color="#555"))
     return _layout(fig, height=560, title="進捗 × 効果(施策ごと、色と形は柱)")
 
 
@@ -93,8 +94,27 @@ def pace_path(y0: float, t0: pd.Timestamp, yt: float, t: pd.Timestamp, until: pd
     return xs, [y0 + (yt - y0) * y / done for y in years]
 
 
+def milestone_reports(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure:
+    """A dated milestone: its reports as 未実施 / 実施済 points (nothing in between) and its deadline."""
+    fig = go.Figure()
+    done = series["value"] >= 1
+    for mask, name, color, symbol in ((~done, "未実施の報告", "#999999", "circle-open"), (done, "実施済の報告", "#009E73", "circle")):
+        d = series[mask]
+        fig.add_scatter(x=d["period_end"], y=d["value"].clip(0, 1), mode="markers", name=name,
+                        marker=dict(size=12, color=color, symbol=symbol, line=dict(color=color, width=2)))
+    tdate = kpi.get("target_date")
+    if tdate is not None and not pd.isna(tdate):
+        fig.add_vline(x=pd.Timestamp(tdate).timestamp() * 1000, line=dict(color="#D55E00", dash="dash"),
+                      annotation_text="期限", annotation_position="top left")
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1))
+    fig.update_layout(yaxis=dict(tickvals=[0, 1], ticktext=["未実施", "実施済"], range=[-0.4, 1.4]))
+    return _layout(fig, height=240, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}(実施の有無)")
+
+
 def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure:
     """Observed values, the target, the path needed from the base to the target, and the projection."""
+    if kpi.get("status_rule") == "milestone":
+        return milestone_reports(series, kpi, as_of)
     fig = go.Figure()
     if not series.empty:
         real = series[~series["is_synthetic"].astype(bool)]

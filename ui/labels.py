@@ -66,7 +66,7 @@ def number(v, unit: str | None = None) -> str:
     if v is None or pd.isna(v):
         return "—"
     text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
-    return f"{text}{unit or ''}"
+    return f"{text}{unit if isinstance(unit, str) else ''}"
 
 
 # Column headings for tables shown as they come from a query (the CSV downloads keep them too).

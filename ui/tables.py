@@ -29,7 +29,7 @@ def kpi_table(df: pd.DataFrame, name: str) -> None:
     st.dataframe(view, hide_index=True, key=f"kpis_{name}",
                  column_config={"推移": st.column_config.LineChartColumn("推移", width="small"),
                                 "指標": st.column_config.TextColumn(width="large")})
-    without_target = df["status_rule"].isin(["trend", "no_deadline"])
+    without_target = df["status_rule"] == "trend"
     no_data = df["status"] == "no_data"
     st.caption(f"KPI {len(df)}件のうち、目標なし(傾向のみ表示・判定の件数に含めない){int(without_target.sum())}件"
                f"(うちデータなし {int((without_target & no_data).sum())}件)、"

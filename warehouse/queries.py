@@ -171,7 +171,7 @@ def measures_of(con: duckdb.DuckDBPyConnection, ministry: str | None = None, lea
 def ministry_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date, role: str) -> pd.DataFrame:
     """KPI status counts per ministry (no groups), for the comparison bar."""
     sql = """
-        select ms.ministry, ms.kind, ms.status, ms.status_label, s.color, s.sort_order, ms.kpis
+        select ms.ministry, ms.kind, ms.status, ms.status_label, s.color, s.sort_order, s.family, ms.kpis
         from ministry_status_as_of(?) ms
         join ministries m on m.name = ms.ministry and not m.is_group
         join statuses s on s.code = ms.status
@@ -184,7 +184,7 @@ def ministry_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date, role: st
 def pillar_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     sql = """
         select ps.pillar, coalesce(p.short_name, ps.pillar) as pillar_short, ps.kind, ps.status, ps.status_label,
-               s.color, s.sort_order, ps.kpis, coalesce(p.sort_order, 99) as pillar_order
+               s.color, s.sort_order, s.family, ps.kpis, coalesce(p.sort_order, 99) as pillar_order
         from pillar_status_as_of(?) ps
         left join pillars p on p.name = ps.pillar
         join statuses s on s.code = ps.status
@@ -337,7 +337,7 @@ def measure_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def measure_kpi_detail(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_no: int) -> pd.DataFrame:
     """The national status rows of a measure's KPIs, with the dates the time-series chart needs."""
     sql = """select kpi_id, kind, name, unit, base_value, base_date as base_end, latest_value, latest_date as latest_end,
-                    target_value, target_date, status, status_label, status_icon, status_reason, pace_basis,
+                    target_value, target_date, status, status_label, status_icon, status_reason, status_rule, pace_basis,
                     projected_value, projected_reach_date, reaches_by_deadline
              from kpi_status_as_of(?) where area_code = '000000' and measure_no = ?
              order by case kind when 'progress' then 0 when 'effect' then 1 else 2 end, kpi_id"""
@@ -474,6 +474,14 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
                s.icon as status_icon, s.color as status_color, s.sort_order as status_order,
                p.status as prev_status, ps.label as prev_label, ps.icon as prev_icon, ps.sort_order as prev_order,
                p.latest_period is distinct from n.latest_period and n.latest_period is not null as new_data,
+               -- better / worse only within a family: judged statuses by rank, trend readings by rank
+               case when p.status is null then 'new'
+                    when p.status = n.status then 'same'
+                    when (s.judged and ps.judged) or (s.family = 'trend' and ps.family = 'trend'
+                                                      and 'trend_unknown' not in (s.code, ps.code))
+                        then case when s.rank > ps.rank then 'better' else 'worse' end
+                    else 'changed'
+               end as change,
                n.status_reason, src.sources, n.includes_synthetic
         from now n
         join measures m using (measure_no)

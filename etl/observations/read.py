@@ -267,6 +267,8 @@ def read_xlsx(path: Path, data: bytes | None = None) -> list[Sheet]:
                 continue  # a sheet of notes or of the KPI list
             width = max(len(r) for r in rows.values())
             cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows.values()], index=list(rows), dtype=object)
+            if "value" in found:  # a date typed as a value (the day a milestone was done) keeps its day
+                cells[found["value"]] = cells[found["value"]].map(lambda v: v.date().isoformat() if hasattr(v, "hour") else v)
             cells = cells.map(_cell_text)
             columns = {canon: str(head[idx][pos]) for canon, pos in found.items()}
             sheets.append(Sheet(path.name, ws.title, idx + 1, columns, _frame(cells, idx, found, first_row_number=1)))

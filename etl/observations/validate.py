@@ -95,12 +95,12 @@ def parse_value(raw: str) -> tuple[float | None, str | None, str | None]:
 
 DONE_WORDS = {"1", "実施済", "実施済み", "済", "済み", "完了", "実施", "達成", "策定済", "策定済み", "○", "〇", "はい"}
 NOT_DONE_WORDS = {"0", "未実施", "未", "未了", "未完了", "未着手", "×", "いいえ"}
-_DATE = re.compile(r"^(?:(令和|平成)(元|\d{1,2})年|(\d{4})[-/年])(\d{1,2})[-/月](\d{1,2})日?$")
+_DATE = re.compile(r"^(?:(令和|平成|R|H)(元|\d{1,2})[年.]|(\d{4})[-/年.])(\d{1,2})[-/月.](\d{1,2})日?$")
 
 
-def deed_value(raw: str) -> tuple[float | None, str | None, str | None]:
-    """(1.0 done / 0.0 not done, the done date as written, error) for a dated milestone's report:
-    1 / 実施済 / 完了 / a date (2020-02-15, 2020/2/15, 令和2年2月15日) → done; 0 / 未実施 → not done."""
+def deed_value(raw: str) -> tuple[float | None, dt.date | None, str | None]:
+    """(1.0 done / 0.0 not done, the day it was done, error) for a dated milestone's report:
+    1 / 実施済 / 完了 / ○ / a date (2020-02-15, 2020/2/15, 令和2年2月15日, R2.2.15) → done; 0 / 未実施 / × → not done."""
     text = normalize(raw).strip()
     try:
         number = float(text)
@@ -114,12 +114,11 @@ def deed_value(raw: str) -> tuple[float | None, str | None, str | None]:
         return 0.0, None, None
     if m := _DATE.match(text):
         era, era_year, western, month, day = m.groups()
-        year = int(western) if western else era_to_year(era, era_year)
+        year = int(western) if western else era_to_year({"R": "令和", "H": "平成"}.get(era, era), era_year)
         try:
-            dt.date(year, int(month), int(day))
+            return 1.0, dt.date(year, int(month), int(day)), None
         except ValueError:
             return None, None, f"実施日「{raw}」は存在しない日付です"
-        return 1.0, f"実施日 {text}", None
     return None, None, (f"値「{raw}」: このKPIは実施の有無を報告する実施目標です。"
                         "実施済なら 1(「実施済」または実施日)、未実施なら 0(「未実施」)を入力してください")
 
@@ -224,11 +223,18 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
         mask[rows[np.array([e is not None for e in du["error"]], dtype=bool)[dc]]] = True
         reject(mask, col("value", "値"), lambda i: list(du["error"][dc[np.searchsorted(rows, i)]]))
         dated = [(j, d) for j, d in zip(rows, du["date"][dc]) if d]
-        if dated:  # the date of the deed is kept in the note, not lost
+        late = np.zeros(n, dtype=bool)
+        for j, d in dated:
+            end = pu["end"][pc[j]]
+            late[j] = end is not None and np.datetime64(d, "D") > end
+        reject(late, col("value", "値"), lambda i: [
+            f"実施日「{df['value'].iat[j]}」が期間 {period_of(j)} の後です。実施した日を含む期間(年度または月)で報告してください"
+            for j in i])
+        if dated:  # the day of the deed is kept in the note, as written, not lost
             df = df.copy()
-            for j, d in dated:
-                note = df["note"].iat[j]
-                df.iat[j, df.columns.get_loc("note")] = f"{note} / {d}" if isinstance(note, str) and note.strip() else d
+            for j, _ in dated:
+                note, day = df["note"].iat[j], f"実施日 {normalize(df['value'].iat[j]).strip()}"
+                df.iat[j, df.columns.get_loc("note")] = f"{note} / {day}" if isinstance(note, str) and note.strip() else day
     # 'inf', '1e309', '-Infinity': numbers to a float parser, never a figure anyone reported
     infinite = np.isinf(value)
     value[infinite] = np.nan
@@ -294,7 +300,9 @@ def validate_sheet(sheet: Sheet, kpis: pd.DataFrame, today: dt.date) -> Validate
         order = positions[np.argsort(key[positions], kind="stable")]
         groups, starts = np.unique(key[order], return_index=True)
         first_of = dict(zip(groups.tolist(), order[starts].tolist()))
-        shown = {g: "、".join(str(r) for r in row_numbers[order[st:st + 5]]) for g, st in zip(groups.tolist(), starts)}
+        size = np.diff(np.append(starts, len(order)))
+        shown = {g: "、".join(str(r) for r in row_numbers[order[st:st + min(sz, 5)]])
+                 for g, st, sz in zip(groups.tolist(), starts, size)}
         listed = np.zeros(n, dtype=bool)
         listed[order[starts]] = True
         reject(dup, col("kpi_id", "KPI ID"), lambda i: [
