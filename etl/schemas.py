@@ -148,6 +148,10 @@ class Kpis(pa.DataFrameModel):
     def unset_has_no_value(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df.target_kind.isin(["unset", "none", "milestone", "unparsed"]) | df.target_value.isna()
 
+    @pa.dataframe_check(name="a numeric target has a wanted direction (increase or decrease)")
+    def target_has_direction(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.target_kind.isin(["absolute", "relative"]) | (df.direction != "unknown")
+
     @pa.dataframe_check(name="measure KPI or schedule KPI")
     def one_parent(cls, df: pd.DataFrame) -> Series[bool]:
         return df.measure_no.notna() ^ df.section_no.notna()

@@ -114,6 +114,13 @@ def test_broken_override_fails_the_build_and_keeps_the_warehouse(tmp_path, defs,
     assert wh.read_bytes() == before
 
 
+def test_a_numeric_target_without_a_direction_is_refused(tmp_path, defs):
+    from etl.schemas import SchemaViolation
+    with_overrides(defs, {"M27-P1": {"direction": "unknown", "reason": "x"}})
+    with pytest.raises(SchemaViolation, match=r"table kpis.*kpi_id=M27-P1.*a numeric target has a wanted direction"):
+        build(warehouse=tmp_path / "w.duckdb", defs_path=defs)
+
+
 def test_missing_marker_is_refused(tmp_path, defs):
     defs.write_text(defs.read_text(encoding="utf-8").replace(kpi_defs.MARKER, "# oops"), encoding="utf-8")
     with pytest.raises(DefinitionsError, match="marker line"):
