@@ -1,10 +1,21 @@
-"""概要: KPIs by status, 進捗 and 効果 side by side, and the 進捗 × 効果 matrix of measures."""
+"""概要: what needs attention first (or, before any data, what the plan holds), then KPIs by status, 進捗 and
+効果 side by side, and the 進捗 × 効果 matrix of measures."""
 import streamlit as st
 
-from ui import charts, filters, labels, page, state
-from warehouse import queries
+from ui import charts, cockpit, filters, labels, page, state
+from warehouse import attention, queries
 
 as_of = page.start("概要", "国の施策(82施策)のKPIが順調か、施策が効果を上げているか")
+
+held = state.query(attention.holdings)
+if held["real_values"] + held["synthetic_values"] == 0:
+    cockpit.empty_state(held)
+else:
+    st.subheader("要対応")
+    c1, c2 = st.columns([3, 1])
+    ministry = filters.select("府省庁で絞り込む(要対応の一覧のみ)", "ministry", state.query(queries.ministries), container=c1)
+    lead_only = filters.toggle("主担当(◎)の施策のみ", "lead_only", container=c2)
+    cockpit.attention_table(state.query(attention.attention, as_of, ministry, lead_only), as_of, "attention")
 
 counts = state.query(queries.status_counts, as_of)
 targets, trends = counts[counts["kpi_family"] == "target"], counts[counts["kpi_family"] == "trend"]
@@ -26,7 +37,7 @@ with st.expander("表とダウンロード"):
     page.download(table[["種別", "目標", "状況", "kpis"]], f"status_counts_{as_of}")
 
 st.subheader("進捗 × 効果")
-matrix = state.query(queries.measure_matrix, as_of, filters.get("pillar"), filters.get("ministry"))
+matrix = state.query(queries.measure_matrix, as_of, None, None)  # national, like the counts above
 event = st.plotly_chart(charts.progress_effect_matrix(matrix, state.query(queries.statuses)), key="matrix",
                         on_select="rerun", selection_mode="points")
 picked = [p["customdata"][0] for p in (event.selection.points if event and event.selection else []) if p.get("customdata")]

@@ -1,5 +1,6 @@
 """Every page under AppTest: renders on the demo data, on the bundled data alone and without a warehouse;
 filters change the content and live in the URL; loaders only may upload."""
+import datetime as dt
 import json
 import re
 import shutil
@@ -90,8 +91,35 @@ def test_overview_counts_and_matrix(demo, monkeypatch):
     spec = charts[2]
     points = sum(len(t["text"]) for t in spec["data"] if t.get("mode") == "markers+text")
     assert points == 82  # one point per measure
-    table = at.dataframe[1].value
-    assert len(table) == 82 and {"進捗", "効果"} <= set(table.columns)
+    table = next(d.value for d in at.dataframe if {"進捗", "効果"} <= set(d.value.columns))
+    assert len(table) == 82
+
+
+def test_the_overview_opens_with_what_needs_attention(demo, monkeypatch):
+    at = open_page("overview", demo, monkeypatch, {"as_of": "2021-03-31"})
+    assert at.subheader[0].value == "要対応"
+    table = at.dataframe[0].value
+    assert list(table.columns[:4]) == ["状況", "施策", "主担当", "KPI"]
+    order = ["× 悪化", "□ 未達", "▲ 遅れ", "△ 要加速", "？ 期限後の実績未報告", "◑ 期限内達成・その後低下"]
+    shown = list(table["状況"])
+    assert shown and set(shown) <= set(order) and shown == sorted(shown, key=order.index)  # worst first
+    assert not table.isna().any().any() and not table.astype(str).apply(lambda c: c.str.contains("nan|None|FY20")).any().any()
+    # one ministry: only its measures remain, national counts below stay national
+    at.selectbox(key="f_ministry").select("総務省").run()
+    mine = at.dataframe[0].value
+    assert 0 < len(mine) < len(table)
+    with duckdb.connect(str(demo), read_only=True) as con:
+        involved = {r[0] for r in con.execute("select measure_no from measures where list_contains(ministries, '総務省')").fetchall()}
+    assert {int(s.split()[1]) for s in mine["施策"]} <= involved
+
+
+def test_the_first_screen_without_data_says_what_there_is_and_how_to_start(built, monkeypatch):
+    at = open_page("overview", built, monkeypatch)
+    info = at.info[0].value
+    assert "まだ実績値が登録されていません" in info and "計画のKPIは **196件**" in info
+    assert at.get("download_button")[0].proto.label == "実績入力テンプレート(Excel)"
+    assert at.query_params["as_of"] == [str(dt.date.today().replace(day=1) - dt.timedelta(days=1))] or \
+        at.query_params["as_of"] == str(dt.date.today().replace(day=1) - dt.timedelta(days=1))
 
 
 def test_filters_change_content_and_live_in_the_url(demo, monkeypatch):
@@ -205,3 +233,15 @@ def test_cli_prints_a_password_hash():
     assert res.exit_code == 0, res.output
     stored = res.output.strip().splitlines()[-1]
     assert verify_password("pw-123", stored)
+
+
+def test_the_default_report_date_is_a_month_end_that_counts_every_load(built, demo):
+    from warehouse import queries
+    with duckdb.connect(str(built), read_only=True) as con:  # nothing loaded: the last month-end before today
+        assert queries.default_as_of(con, dt.date(2026, 12, 1)) == dt.date(2026, 11, 30)
+        assert queries.default_as_of(con, dt.date(2024, 3, 31)) == dt.date(2024, 2, 29)
+    with duckdb.connect(str(demo), read_only=True) as con:
+        last = con.execute("select max(loaded_at)::date from core.obs_batches").fetchall()[0][0]
+        month_end = queries.default_as_of(con, dt.date(2030, 1, 1))
+        assert month_end >= last and month_end.month == last.month and (month_end + dt.timedelta(days=1)).day == 1
+        assert queries.default_as_of(con, last) == last  # that month still running: today

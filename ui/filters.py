@@ -57,7 +57,7 @@ def toggle(label: str, key: str, container=st) -> bool:
 
 
 def as_of(default: dt.date, container=st) -> dt.date:
-    """The report date (基準日), 和暦 shown in the caption; defaults to the day the latest data became known."""
+    """The report date (基準日), 和暦 shown in the caption; defaults to a month-end (queries.default_as_of)."""
     raw = get("as_of")
     try:
         current = dt.date.fromisoformat(raw) if raw else default
@@ -65,5 +65,5 @@ def as_of(default: dt.date, container=st) -> dt.date:
         current = default
     value = container.date_input("基準日(この日までに分かっていた値で判定)", value=current, key="f_as_of",
                                  min_value=dt.date(2012, 4, 1), max_value=dt.date(2035, 3, 31))
-    put("as_of", value.isoformat() if value != default else None)
+    put("as_of", value.isoformat())  # always in the URL: a shared link keeps its meaning after the next load
     return value

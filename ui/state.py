@@ -1,6 +1,7 @@
 """The one read-only warehouse connection per process (and per warehouse version)."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import duckdb
@@ -62,14 +63,17 @@ def demo_banner() -> None:
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _cached(name: str, path: str, file_version: tuple[int, int, int], args: tuple):
-    return getattr(queries, name)(cursor(_connection(path, file_version)), *args)
+    """name: 'module:function' of a query module under warehouse/ (warehouse.queries, warehouse.attention, …)."""
+    module, _, function = name.rpartition(":")
+    return getattr(importlib.import_module(module), function)(cursor(_connection(path, file_version)), *args)
 
 
 def query(fn, *args):
-    """Run a function of warehouse.queries through the cache, keyed on the warehouse version."""
+    """Run a query function (of warehouse.queries or another query module) through the cache, keyed on the
+    warehouse version."""
     path = settings.warehouse_path()
     try:
-        return _cached(fn.__name__, str(path), version(path), args)
+        return _cached(f"{fn.__module__}:{fn.__name__}", str(path), version(path), args)
     except (WarehouseMissing, WarehouseDamaged) as e:
         _stop(e)
         raise
@@ -85,4 +89,4 @@ def _chart(chart: str, query_name: str, path: str, file_version: tuple[int, int,
 def chart(chart_name: str, fn, *args):
     """A figure of ui.charts built from a query, both cached on the warehouse version (figures are costly)."""
     path = settings.warehouse_path()
-    return _chart(chart_name, fn.__name__, str(path), version(path), args)
+    return _chart(chart_name, f"{fn.__module__}:{fn.__name__}", str(path), version(path), args)

@@ -74,12 +74,17 @@ def observations_as_of(con: duckdb.DuckDBPyConnection, as_of, kpi_id: str | None
 # ---------------------------------------------------------------- dates and labels
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The report date a page opens with: the day the latest value became known (today if none)."""
+def default_as_of(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date:
+    """The report date a page opens with: a month-end, as the monthly meeting reports. The end of the month
+    in which the latest value was loaded (so that every loaded value counts), or today while that month
+    runs; with nothing loaded, the last month-end before today."""
+    today = today or dt.date.today()
     # the batch headers hold the load times: no need to read the rows
-    row = con.execute("""select greatest((select max(loaded_at) from core.obs_batches where rows_loaded > 0),
-                                         (select max(known_at) from core.document_observations))::date""").fetchone()
-    return row[0] or dt.date.today()
+    loaded = con.execute("select max(loaded_at)::date from core.obs_batches where rows_loaded > 0").fetchall()[0][0]
+    if loaded is None:
+        return today.replace(day=1) - dt.timedelta(days=1)
+    month_end = (loaded.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return min(month_end, today)
 
 
 def statuses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

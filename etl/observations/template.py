@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -117,3 +118,11 @@ def write_template(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, kpi_ids
         areas = con.execute("select area_code, name, prefecture, kind from areas order by area_code").df()
         write_xlsx(path, kpis, areas)
     return len(kpis)
+
+
+def template_xlsx(con: duckdb.DuckDBPyConnection) -> bytes:
+    """The Excel template of every KPI, as bytes (for a download button)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "template.xlsx"
+        write_template(con, path, "xlsx")
+        return path.read_bytes()

@@ -1,0 +1,61 @@
+"""The overview's first screen: what the warehouse holds when nothing is loaded yet, and what needs
+attention (要対応) when it is."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from etl.observations import template
+from ui import filters, labels, page, state
+
+
+def empty_state(held: dict) -> None:
+    """No observation loaded yet: say so, say what the plan and the documents already give, and how to start."""
+    years = (f"{labels.fy(held['first_target_fy'])}〜{labels.fy(held['last_target_fy'])}"
+             if pd.notna(held["first_target_fy"]) else "—")
+    st.info(
+        "**まだ実績値が登録されていません。** 進捗・効果の判定には、各府省庁・都道府県から報告された実績値が必要です。\n\n"
+        f"- 計画のKPIは **{held['kpis']}件**。うち数値目標のあるもの {held['with_target']}件"
+        f"(期限のあるもの {held['with_deadline']}件、目標年度 {years})、期限つきの実施目標 {held['milestones']}件。"
+        "残りは目標がなく、データが入ると傾向(改善傾向・横ばい・悪化傾向)を表示します。\n"
+        f"- 計画文書に記載された実績は {held['document_figures']}件です(施策詳細に出典とともに表示)。",
+        icon="ℹ️")
+    left, middle, right = st.columns(3)
+    left.download_button("実績入力テンプレート(Excel)", state.query(template.template_xlsx),
+                         file_name="実績入力テンプレート.xlsx", icon=":material/download:",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    middle.page_link("pages/upload.py", label="データ登録へ(担当者のサインインが必要)", icon=":material/upload:")
+    right.caption("操作を試すには、管理者が合成データのデモを作れます: `shinchoku demo` で作ったファイルを "
+                  "`SHINCHOKU_WAREHOUSE` に指定して起動します(画面に「デモ（合成データ）」と表示されます)。")
+
+
+def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
+    """The KPIs that need attention, worst first; choosing a row opens its measure."""
+    if df.empty:
+        st.success("この基準日で対応が必要なKPI(悪化・未達・遅れ・要加速・期限後の実績未報告・達成後の低下)はありません。")
+        return
+    view = pd.DataFrame({
+        "状況": [labels.status(i, s) for i, s in zip(df["status_icon"], df["status_label"])],
+        "施策": [f"No {n} {t}" for n, t in zip(df["measure_no"], df["title"])],
+        "主担当": df["lead_ministries"].map(labels.join),
+        "KPI": [f"{labels.KIND_JA.get(k, '')} {i} {n}" for k, i, n in zip(df["kind"], df["kpi_id"], df["name"])],
+        "最新値": [f"{labels.number(v, u)}({labels.period(p)})" if pd.notna(v) else "—"
+                for v, u, p in zip(df["latest_value"], df["unit"], df["latest_period"])],
+        "目標": [labels.number(v, u) for v, u in zip(df["target_value"], df["unit"])],
+        "期限": df["target_date"].map(labels.deadline),
+        "現在のペースでの見込み": [labels.projection(v, d, r, u) or "—" for v, d, r, u in
+                         zip(df["projected_value"], df["projected_reach_date"], df["reaches_by_deadline"], df["unit"])],
+        "理由": df["status_reason"],
+    })
+    event = st.dataframe(view, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
+                         column_config={"施策": st.column_config.TextColumn(width="medium"),
+                                        "KPI": st.column_config.TextColumn(width="medium"),
+                                        "理由": st.column_config.TextColumn(width="large")})
+    st.caption(f"{len(view)}件(悪い順)。行を選ぶと、その施策の詳細を開きます。")
+    page.download(view, f"attention_{as_of}")
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        filters.put("measure", int(df.iloc[rows[0]]["measure_no"]))
+        st.switch_page("pages/measure.py")

@@ -1,0 +1,49 @@
+"""What needs attention (要対応) and what the warehouse holds: the queries of the overview's first screen."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+# Statuses that ask for action, worst first: judged behind or against the target, a deadline missed or
+# its result not reported, a target met on time and lost since.
+ATTENTION = ("deterioration", "missed", "limited", "acceleration_needed", "awaiting_result", "achieved_then_fell")
+
+
+def attention(con: duckdb.DuckDBPyConnection, as_of: dt.date, ministry: str | None = None,
+              lead_only: bool = False) -> pd.DataFrame:
+    """The national KPIs (進捗 and 効果) that need attention as of a date, worst first, with their measure,
+    lead ministries, latest value against the target, deadline, projection and the reason."""
+    sql = """
+        select k.measure_no, m.title, m.lead_ministries, k.kpi_id, k.kind, k.name, k.unit, k.status,
+               st.label as status_label, st.icon as status_icon, st.rank, k.latest_value, k.latest_period,
+               k.target_value, k.target_date, k.projected_value, k.projected_reach_date, k.reaches_by_deadline,
+               k.status_reason, k.includes_synthetic
+        from kpi_status_as_of(?) k
+        join measures m using (measure_no)
+        join statuses st on st.code = k.status
+        where k.area_code = '000000' and k.kind in ('progress', 'effect') and list_contains(?, k.status)
+          and (? is null or list_contains(case when ? then m.lead_ministries else m.ministries end, ?))
+        order by list_position(?, k.status), k.measure_no, k.kpi_id
+    """
+    return con.execute(sql, [as_of, list(ATTENTION), ministry, lead_only, ministry, list(ATTENTION)]).df()
+
+
+def holdings(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the warehouse holds, for the first screen: KPIs, how many have a target and a deadline, the
+    figures the source documents quote, and the observations loaded (real and synthetic)."""
+    row = con.execute("""
+        select (select count(*) from kpis where kind in ('progress', 'effect')) as kpis,
+               (select count(*) from kpis where kind in ('progress', 'effect') and has_target) as with_target,
+               (select count(*) from kpis where kind in ('progress', 'effect') and has_target
+                                              and target_date is not null) as with_deadline,
+               (select count(*) from kpis where kind in ('progress', 'effect') and target_kind = 'milestone') as milestones,
+               (select min(target_fy) from kpis where has_target) as first_target_fy,
+               (select max(target_fy) from kpis where has_target) as last_target_fy,
+               (select count(*) from core.document_observations) as document_figures,
+               (select count(*) from core.observations where not is_synthetic) as real_values,
+               (select count(*) from core.observations where is_synthetic) as synthetic_values,
+               (select max(loaded_at) from core.obs_batches where rows_loaded > 0) as last_load
+    """).df()
+    return row.iloc[0].to_dict()
