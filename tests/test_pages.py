@@ -81,6 +81,11 @@ def test_a_warehouse_of_an_older_version_asks_for_a_rebuild(built, tmp_path, mon
                                            "(読み込んだ実績の履歴は引き継がれます)。"]
 
 
+def measure_numbers(table) -> set[int]:
+    """The measure numbers of a table whose 施策 column reads 'No 16 タイトル'."""
+    return {int(s.split()[1]) for s in table["施策"]}
+
+
 def test_overview_counts_and_matrix(demo, monkeypatch):
     at = open_page("overview", demo, monkeypatch, {"as_of": "2021-03-31"})
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -110,7 +115,7 @@ def test_the_overview_opens_with_what_needs_attention(demo, monkeypatch):
     assert 0 < len(mine) < len(table)
     with duckdb.connect(str(demo), read_only=True) as con:
         involved = {r[0] for r in con.execute("select measure_no from measures where list_contains(ministries, '総務省')").fetchall()}
-    assert {int(s.split()[1]) for s in mine["施策"]} <= involved
+    assert measure_numbers(mine) <= involved
 
 
 def test_the_first_screen_without_data_says_what_there_is_and_how_to_start(built, monkeypatch):
@@ -128,10 +133,10 @@ def test_filters_change_content_and_live_in_the_url(demo, monkeypatch):
     at.selectbox(key="f_ministry").select("国土交通省").run()
     assert at.query_params["ministry"] in ("国土交通省", ["国土交通省"])
     kpis = at.dataframe[0].value
-    assert set(kpis["施策"]) >= {16, 20, 21, 24, 58}
+    assert measure_numbers(kpis) >= {16, 20, 21, 24, 58}
     at.toggle(key="f_lead_only").set_value(True).run()
     assert at.query_params["lead_only"] in ("1", ["1"])
-    assert 17 not in set(at.dataframe[0].value["施策"])  # 17 is led by 経済産業省
+    assert 17 not in measure_numbers(at.dataframe[0].value)  # 17 is led by 経済産業省
 
 
 def test_a_link_reproduces_the_view(demo, monkeypatch):
@@ -245,3 +250,17 @@ def test_the_default_report_date_is_a_month_end_that_counts_every_load(built, de
         month_end = queries.default_as_of(con, dt.date(2030, 1, 1))
         assert month_end >= last and month_end.month == last.month and (month_end + dt.timedelta(days=1)).day == 1
         assert queries.default_as_of(con, last) == last  # that month still running: today
+
+
+def test_kpi_tables_sort_numbers_as_numbers_worst_first_and_filter_by_status(demo, monkeypatch):
+    at = open_page("ministries", demo, monkeypatch, {"as_of": "2021-03-31", "ministry": "総務省"})
+    table = at.dataframe[0].value
+    assert table["最新値"].dtype.kind == "f" and table["目標"].dtype.kind == "f"  # 11.4 sorts above 7.4
+    with duckdb.connect(str(demo), read_only=True) as con:
+        rank = dict(con.execute("select icon || ' ' || label, rank from statuses").fetchall())
+    ranks = [rank[s] for s in table["状況"]]
+    assert ranks == sorted(ranks)  # worst first
+    assert not table["時点"].str.contains("FY|None|nan").any()
+    at.multiselect(key="status_kpis_総務省_2021-03-31").select("missed").run()
+    only = at.dataframe[0].value
+    assert 0 < len(only) < len(table) and set(only["状況"]) == {"□ 未達"}

@@ -85,6 +85,11 @@ def projection(value, reach_date, reaches: bool | None, unit: str | None = None)
     return f"{at_deadline}、到達見込み {when}" + ("" if reaches else "(期限後)")
 
 
+def status_series(df: pd.DataFrame) -> list[str]:
+    """'○ 順調' for each row of a frame with status_icon and status_label."""
+    return [status(i, s) for i, s in zip(df["status_icon"], df["status_label"])]
+
+
 def number(v, unit: str | None = None) -> str:
     if v is None or pd.isna(v):
         return "—"

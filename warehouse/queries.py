@@ -118,7 +118,8 @@ def measure_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date, pillar: str |
                    ministry: str | None = None) -> pd.DataFrame:
     """One row per measure: its 進捗 and 効果 status (codes, labels, ranks) and pillar."""
     sql = """
-        select ms.measure_no, ms.title, coalesce(ms.pillar, '(柱なし)') as pillar, p.short_name as pillar_short,
+        select ms.measure_no, ms.title, coalesce(ms.pillar, '(柱なし)') as pillar,
+               coalesce(p.short_name, '(柱なし)') as pillar_short,
                ms.lead_ministries, ms.progress_status, ms.progress_label, ms.progress_icon,
                ms.effect_status, ms.effect_label, ms.effect_icon, sp.sort_order as progress_rank,
                se.sort_order as effect_rank, ms.includes_synthetic
@@ -151,16 +152,18 @@ def kpi_table(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_nos: list[
                 group by o.kpi_id, o.period_end) o
             group by o.kpi_id
         )
-        select ks.measure_no, ks.kpi_id, ks.kind, ks.name, ks.unit, ks.base_value, ks.latest_period, ks.latest_value,
+        select ks.measure_no, m.title, ks.kpi_id, ks.kind, ks.name, ks.unit, ks.base_value, ks.latest_period, ks.latest_value,
                ks.target_value, ks.target_fy, ks.achievement_ratio, ks.growth_ratio, ks.status, ks.status_label,
                ks.status_icon, ks.status_reason, ks.includes_synthetic, ks.status_family, ks.status_rule,
-               ks.projected_value, ks.projected_reach_date, ks.reaches_by_deadline,
+               ks.projected_value, ks.projected_reach_date, ks.reaches_by_deadline, st.rank, st.sort_order,
                coalesce(a.series, s.series) as series
         from kpi_status_as_of(?) ks
+        join measures m using (measure_no)
+        join statuses st on st.code = ks.status
         left join series s using (kpi_id)
         left join aggregated a using (kpi_id)
         where ks.area_code = '000000' and ks.kind in ('progress', 'effect', 'reference') and list_contains(?, ks.measure_no)
-        order by ks.measure_no, ks.kind desc, ks.kpi_id
+        order by st.rank, ks.measure_no, ks.kind desc, ks.kpi_id
     """
     return con.execute(sql, [as_of, as_of, as_of, as_of, as_of, list(measure_nos)]).df()
 
