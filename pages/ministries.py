@@ -17,12 +17,13 @@ else:
     st.info("府省庁を選ぶと、その施策とKPIの一覧を表示します。")
 
 st.subheader("府省庁の比較(全国KPIの状況)")
+statuses = state.query(queries.statuses)
 comparison = state.query(queries.ministry_comparison, as_of, "lead" if lead_only else "involved")
 st.plotly_chart(charts.stacked_status(comparison[comparison["family"] != "trend"], "ministry",
-                                     "府省庁別のKPIの状況(目標に対する判定)"), key="ministry_bars")
+                                     "府省庁別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key="ministry_bars")
 if (comparison["family"] == "trend").any():
     st.plotly_chart(charts.stacked_status(comparison[comparison["family"] == "trend"], "ministry",
-                                         "府省庁別の目標なし・傾向(目標のないKPIのデータの動き)"), key="ministry_trend_bars")
+                                         "府省庁別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="ministry_trend_bars")
 with st.expander("表とダウンロード"):
     table = labels.ja_columns(comparison[["ministry", "kind", "status_label", "kpis"]].assign(
         kind=comparison["kind"].map(labels.KIND_JA)))

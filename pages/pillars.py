@@ -15,12 +15,13 @@ else:
     st.info("柱を選ぶと、その施策とKPIの一覧を表示します。")
 
 st.subheader("柱の比較(全国KPIの状況)")
+statuses = state.query(queries.statuses)
 comparison = state.query(queries.pillar_comparison, as_of)
 st.plotly_chart(charts.stacked_status(comparison[comparison["family"] != "trend"], "pillar_short",
-                                     "柱別のKPIの状況(目標に対する判定)"), key="pillar_bars")
+                                     "柱別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key="pillar_bars")
 if (comparison["family"] == "trend").any():
     st.plotly_chart(charts.stacked_status(comparison[comparison["family"] == "trend"], "pillar_short",
-                                         "柱別の目標なし・傾向(目標のないKPIのデータの動き)"), key="pillar_trend_bars")
+                                         "柱別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="pillar_trend_bars")
 page.download(labels.ja_columns(comparison[["pillar", "kind", "status_label", "kpis"]].assign(
     kind=comparison["kind"].map(labels.KIND_JA))), f"pillars_{as_of}")
 

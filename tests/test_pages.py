@@ -264,3 +264,20 @@ def test_kpi_tables_sort_numbers_as_numbers_worst_first_and_filter_by_status(dem
     at.multiselect(key="status_kpis_総務省_2021-03-31").select("missed").run()
     only = at.dataframe[0].value
     assert 0 < len(only) < len(table) and set(only["状況"]) == {"□ 未達"}
+
+
+def test_stacked_status_bars_keep_one_order_a_complete_legend_and_leave_no_data_out(demo, monkeypatch):
+    at = open_page("ministries", demo, monkeypatch, {"as_of": "2021-03-31"})
+    judged, trend = (json.loads(c.proto.spec) for c in at.get("plotly_chart")[:2])
+    names = [t["name"] for t in judged["data"]]
+    assert names == ["× 悪化", "□ 未達", "▲ 遅れ", "△ 要加速", "◇ 予定どおり", "○ 順調", "◑ 期限内達成・その後低下", "◎ 達成",
+                     "？ 期限後の実績未報告"]  # every judged status, worst first, whatever the data
+    assert [t["name"] for t in trend["data"]] == ["↓ 悪化傾向", "→ 横ばい", "↑ 改善傾向", "↕ 方向不明"]
+    assert all("データなし" not in t["name"] for t in judged["data"])
+    rows = judged["data"][0]["y"]
+    problems = [sum(t["x"][i] for t in judged["data"][:4]) + judged["data"][-1]["x"][i] for i in range(len(rows))]
+    ministries = [r.split(" [")[0] for r in rows]
+    blocks = list(dict.fromkeys(ministries))
+    assert len(blocks) == len([m for i, m in enumerate(ministries) if i == 0 or m != ministries[i - 1]])  # kinds together
+    per_ministry = [sum(p for m, p in zip(ministries, problems) if m == b) for b in blocks]
+    assert per_ministry == sorted(per_ministry, reverse=True)  # the most problems first

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from warehouse.attention import ATTENTION
+
 FONT = dict(family="Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif")
 KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考"}
 
@@ -61,17 +63,29 @@ def progress_effect_matrix(matrix: pd.DataFrame, statuses: pd.DataFrame) -> go.F
     return _layout(fig, height=560, title="進捗 × 効果(施策ごと、色と形は柱)")
 
 
-def stacked_status(df: pd.DataFrame, category: str, title: str) -> go.Figure:
-    """KPI status counts stacked per category (ministry or pillar), progress and effect as two panels."""
+def stacked_status(df: pd.DataFrame, category: str, title: str, statuses: pd.DataFrame) -> go.Figure:
+    """KPI status counts stacked per category (ministry or pillar) and kind, one segment per status in the
+    fixed order of `statuses` (worst first, so the problems line up on the left), every status of the
+    chart in the legend with its icon. Statuses with nothing to judge (データなし …) are not stacked: they
+    would set the scale; their count is written beside the category instead."""
+    families = set(statuses.loc[statuses["code"].isin(df["status"]), "family"]) - {"none"}
+    order = statuses[statuses["family"].isin(families) & (statuses["code"] != "not_adopted")].sort_values("rank")
+    counts = df.pivot_table(index=[category, "kind"], columns="status", values="kpis", aggfunc="sum", fill_value=0, sort=False)
+    counts = counts.reindex(columns=sorted(set(counts.columns) | set(order["code"])), fill_value=0)
+    # categories with the most problems first (進捗 and 効果 of one category stay together)
+    problems = counts[[c for c in ATTENTION if c in counts.columns]].sum(axis=1).groupby(level=0, sort=False).sum()
+    first = {c: i for i, c in enumerate(problems.sort_values(ascending=False, kind="stable").index)}
+    counts = counts.iloc[sorted(range(len(counts)), key=lambda i: (first[counts.index[i][0]], counts.index[i][1] != "progress"))]
+    nothing = counts[[c for c in counts.columns if c not in set(order["code"])]].sum(axis=1)
+    rows = [f"{c} [{KIND_JA[k]}]" + (f"(判定なし {n})" if n else "") for (c, k), n in zip(counts.index, nothing)]
     fig = go.Figure()
-    for kind in ("progress", "effect"):
-        d = df[df["kind"] == kind]
-        for (status, label, color), g in d.groupby(["status", "status_label", "color"], sort=False):
-            fig.add_bar(y=g[category] + f" [{KIND_JA[kind]}]", x=g["kpis"], name=label, orientation="h",
-                        marker_color=color, text=label, textposition="inside", insidetextanchor="middle",
-                        legendgroup=label, showlegend=kind == "progress", hovertemplate=f"%{{y}} {label}: %{{x}}<extra></extra>")
-    fig.update_layout(barmode="stack", xaxis_title="KPI数", yaxis=dict(autorange="reversed", type="category"))
-    return _layout(fig, height=max(360, 22 * df[category].nunique() * 2 + 80), title=title)
+    for s in order.itertuples():
+        name = f"{s.icon} {s.label}"
+        fig.add_bar(y=rows, x=counts[s.code].tolist(), name=name, orientation="h", marker_color=s.color,
+                    marker_line=dict(color="#333", width=0.5), hovertemplate=f"%{{y}} {name}: %{{x}}<extra></extra>")
+    fig.update_layout(barmode="stack", xaxis_title="KPI数", yaxis=dict(autorange="reversed", type="category"),
+                      legend=dict(traceorder="normal"))
+    return _layout(fig, height=max(300, 24 * len(rows) + 100), title=title)
 
 
 def heatmap(df: pd.DataFrame, rows: str, cols: str, value: str, title: str) -> go.Figure:

@@ -88,7 +88,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) 
 
 
 def statuses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("select code, label, icon, color, sort_order, judged, family, description from statuses order by sort_order").df()
+    return con.execute("select code, label, icon, color, sort_order, judged, family, rank, description from statuses order by sort_order").df()
 
 
 # ---------------------------------------------------------------- overview
