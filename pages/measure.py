@@ -44,8 +44,9 @@ for k in detail.to_dict("records"):
         st.caption(f"出典: {q.source} 「{q.quote}」({q.location})")
     if not series.empty:
         with st.expander(f"{k['kpi_id']} の値"):
-            origin = series["origin"].map({"load": "報告", "document": "資料の記載"}).fillna(series["origin"])
-            st.dataframe(labels.ja_columns(series[["period", "value", "source"]].assign(origin=origin)), hide_index=True)
+            origin = series["origin"].map(labels.ORIGIN_JA).fillna(series["origin"])
+            st.dataframe(labels.ja_columns(series[["period", "value", "source"]].assign(
+                origin=origin, period=series["period"].map(labels.period))), hide_index=True)
             page.download(series, f"series_{k['kpi_id']}_{as_of}")
 
 st.subheader("関連する可能性のある工程(工程表)")
@@ -54,7 +55,8 @@ related = state.query(queries.related_schedule_items, int(no))
 if related.empty:
     st.write("類似する工程は見つかりませんでした。")
 else:
-    st.dataframe(related.assign(ministries=related["ministries"].map(labels.join),
-                                期間=related["start_fy"].astype(str) + "〜" + related["end_fy"].astype(str) + "年度")
-                 [["item_id", "section", "title", "ministries", "期間", "phase", "similarity"]],
-                 hide_index=True, key="related")
+    st.dataframe(pd.DataFrame({
+        "工程": related["item_id"], "施策群": related["section"], "項目": related["title"],
+        "府省庁": related["ministries"].map(labels.join),
+        "期間": [labels.fy(a) if a == b else f"{labels.fy(a)}〜{labels.fy(b)}" for a, b in zip(related["start_fy"], related["end_fy"])],
+        "段階": related["phase"], "類似度": related["similarity"].round(2)}), hide_index=True, key="related")

@@ -13,8 +13,10 @@ c3.metric("実績値のあるKPI", summary["with_data"])
 
 st.subheader("抽出時の品質課題")
 severity = st.radio("重要度", ["warning", "info"], horizontal=True, key="severity",
-                    format_func={"warning": "要確認(warning)", "info": "処理済みの記録(info)"}.get)
-issues = labels.ja_columns(state.query(queries.quality_issues, severity))
+                    format_func={"warning": "要確認", "info": "処理済みの記録"}.get)
+issues = state.query(queries.quality_issues, severity)
+issues = labels.ja_columns(issues.assign(kind=issues["kind"].map(labels.ISSUE_KINDS_JA).fillna(issues["kind"]),
+                                         severity=issues["severity"].map(labels.SEVERITY_JA)))
 st.caption(f"{len(issues)}件")
 st.dataframe(issues, hide_index=True, key="issues")
 page.download(issues, f"quality_issues_{severity}")
@@ -28,9 +30,14 @@ else:
 
 st.subheader("データの充足状況(KPI × 団体 × 期間)")
 cov = state.query(queries.coverage)
-cov = labels.ja_columns(cov.assign(area_level=cov["area_level"].map(labels.LEVEL_JA).fillna(cov["area_level"])))
+cov = labels.ja_columns(cov.assign(area_level=cov["area_level"].map(labels.LEVEL_JA).fillna(cov["area_level"]),
+                                   first_period=cov["first_period"].map(labels.period),
+                                   last_period=cov["last_period"].map(labels.period),
+                                   synthetic=cov["synthetic"].map({True: "合成データ", False: ""})))
 st.dataframe(cov, hide_index=True, key="coverage")
 page.download(cov, "coverage")
 
 st.subheader("最近の読込")
-st.dataframe(labels.ja_columns(state.query(queries.batches)), hide_index=True, key="batches")
+loads = state.query(queries.batches)
+st.dataframe(labels.ja_columns(loads.assign(mode=loads["mode"].map(labels.MODE_JA).fillna(loads["mode"]),
+                                            loaded_at=loads["loaded_at"].map(labels.timestamp))), hide_index=True, key="batches")

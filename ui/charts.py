@@ -12,10 +12,23 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from etl.text import date_to_wareki, year_to_wareki
 from warehouse.attention import ATTENTION
 
 FONT = dict(family="Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif")
 KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考"}
+
+
+def fiscal_year_axis(fig: go.Figure, first: pd.Timestamp, last: pd.Timestamp, **axis) -> go.Figure:
+    """A time axis read in fiscal years: a tick at each 1 April, labelled 和暦 with the western year."""
+    first_fy = first.year if first.month >= 4 else first.year - 1
+    last_fy = last.year if last.month >= 4 else last.year - 1
+    years = list(range(first_fy, last_fy + 1))
+    step = max(1, -(-len(years) // 10))  # at most about ten labels
+    shown = years[::step]
+    fig.update_xaxes(type="date", tickmode="array", tickvals=[pd.Timestamp(f"{y}-04-01") for y in shown],
+                     ticktext=[f"{year_to_wareki(y)}<br>({y})" for y in shown], **axis)
+    return fig
 
 
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
@@ -122,6 +135,7 @@ def milestone_reports(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Fig
                       annotation_text="期限", annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1))
     fig.update_layout(yaxis=dict(tickvals=[0, 1], ticktext=["未実施", "実施済"], range=[-0.4, 1.4]))
+    _series_axis(fig, series, kpi, as_of)
     return _layout(fig, height=240, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}(実施の有無)")
 
 
@@ -153,7 +167,18 @@ def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure
                 x, y = pace_path(base, pd.Timestamp(t0), latest, pd.Timestamp(t), pd.Timestamp(tdate), kpi["pace_basis"])
                 fig.add_scatter(x=x, y=y, mode="lines", name="現在のペースでの見込み", line=dict(color="#009E73", dash="dashdot"))
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1))
-    return _layout(fig, height=320, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}", yaxis_title=kpi.get("unit") or "")
+    _series_axis(fig, series, kpi, as_of)
+    unit = kpi.get("unit")
+    return _layout(fig, height=320, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}",
+                   yaxis_title=unit if isinstance(unit, str) else "")
+
+
+def _series_axis(fig: go.Figure, series: pd.DataFrame, kpi: dict, as_of: dt.date) -> None:
+    """The fiscal-year axis spanning the series, the deadline and the report date."""
+    points = [pd.Timestamp(as_of), *pd.to_datetime(series["period_end"]).tolist()]
+    if kpi.get("target_date") is not None and not pd.isna(kpi.get("target_date")):
+        points.append(pd.Timestamp(kpi["target_date"]))
+    fiscal_year_axis(fig, min(points), max(points))
 
 
 def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]]) -> go.Figure:
@@ -174,9 +199,9 @@ def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]
         fig.add_vrect(x0=x0, x1=x1, fillcolor="#999" if name == "中期" else "#ddd", opacity=0.12, line_width=0,
                       annotation_text=name, annotation_position="top left")
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#D55E00", width=2),
-                  annotation_text=f"基準日 {as_of}", annotation_position="top right")
-    fig.update_layout(xaxis=dict(type="date", range=["2013-04-01", "2022-03-31"], side="top"),
-                      yaxis=dict(type="category", autorange="reversed"), barmode="overlay",
+                  annotation_text=f"基準日 {date_to_wareki(as_of)}", annotation_position="top right")
+    fiscal_year_axis(fig, pd.Timestamp("2013-04-01"), pd.Timestamp("2022-03-31"), range=["2013-04-01", "2022-03-31"], side="top")
+    fig.update_layout(yaxis=dict(type="category", autorange="reversed"), barmode="overlay",
                       legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0))
     return _layout(fig, height=max(420, 18 * len(d) + 120), title="工程表(2013〜2021年度)")
 

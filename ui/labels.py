@@ -62,6 +62,14 @@ def deadline(d) -> str:
     return era[: era.index("年")] + f"({d.year})年{d.month}月{d.day}日"
 
 
+def timestamp(t) -> str:
+    """令和3(2021)年4月25日 10:00 ('—' when missing)."""
+    if t is None or pd.isna(t):
+        return "—"
+    t = pd.Timestamp(t)
+    return f"{deadline(t)} {t:%H:%M}"
+
+
 def join(values, sep: str = "、") -> str:
     """A list cell (e.g. ministries) as one line of text."""
     if values is None or isinstance(values, (float, str)) and (values != values or values == ""):
@@ -96,6 +104,18 @@ def number(v, unit: str | None = None) -> str:
     text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
     return f"{text}{unit if isinstance(unit, str) else ''}"
 
+
+# Codes shown to people, in Japanese.
+ISSUE_KINDS_JA = {
+    "conflicting_duplicate": "内容の異なる重複行", "duplicate_row": "重複行(除外)", "item_in_section_column": "施策群の列にある項目",
+    "lead_not_marked": "主担当(◎)の記載なし", "merged_section_labels": "一つのセルに複数の施策群名",
+    "missing_national_no": "国の施策番号なし", "missing_pillar": "柱の記載なし", "no_target": "目標値の記載なし",
+    "section_in_year_column": "年度の列にある施策群名", "section_without_items": "項目のない施策群",
+    "shifted_effect_flags": "期待される効果の列ずれ", "unparsed_target": "読み取れない目標",
+}
+SEVERITY_JA = {"warning": "要確認", "info": "記録"}
+MODE_JA = {"all_or_nothing": "全件読込", "accept_valid": "正常な行のみ", "synthetic": "合成データ"}
+ORIGIN_JA = {"load": "報告", "document": "資料の記載", "aggregated": "団体の合計"}
 
 # Column headings for tables shown as they come from a query (the CSV downloads keep them too).
 COLUMNS_JA = {

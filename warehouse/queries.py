@@ -420,8 +420,9 @@ def schedule_ministries(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def quality_issues(con: duckdb.DuckDBPyConnection, severity: str | None = None) -> pd.DataFrame:
-    sql = """select source, location, kind, severity, entity_id, message from quality_issues
-             where (? is null or severity = ?) order by issue_id"""
+    sql = """select coalesce(s.title, q.source) as source, q.location, q.kind, q.severity, q.entity_id, q.message
+             from quality_issues q left join sources s on s.file = q.source
+             where (? is null or q.severity = ?) order by q.issue_id"""
     return con.execute(sql, [severity, severity]).df()
 
 
@@ -430,7 +431,8 @@ def quarantine(con: duckdb.DuckDBPyConnection, limit: int = 500) -> pd.DataFrame
 
 
 def batches(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
-    sql = """select batch_id, file_name, loaded_at, loaded_by, mode, rows_total, rows_loaded, rows_rejected, is_synthetic
+    sql = """select batch_id, file_name, loaded_at, loaded_by, mode, rows_total, rows_loaded, rows_rejected,
+                    case when is_synthetic then '合成データ' else '' end as is_synthetic
              from obs_batches order by batch_id desc limit ?"""
     return con.execute(sql, [limit]).df()
 
