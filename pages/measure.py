@@ -41,11 +41,11 @@ for k in detail.to_dict("records"):
     st.plotly_chart(charts.kpi_timeseries(series, k, as_of), key=f"ts_{k['kpi_id']}")
     quotes = series[series["origin"] == "document"] if not series.empty else series
     for q in quotes.itertuples():
-        st.caption(f"出典: {q.source} 「{q.quote}」({q.location})")
+        st.caption(f"出典: {q.source} 「{q.quote}」({labels.location(q.location)})")
     if not series.empty:
         with st.expander(f"{k['kpi_id']} の値"):
             origin = series["origin"].map(labels.ORIGIN_JA).fillna(series["origin"])
-            st.dataframe(labels.ja_columns(series[["period", "value", "source"]].assign(
+            st.dataframe(placeholder="—", data=labels.ja_columns(series[["period", "value", "source"]].assign(
                 origin=origin, period=series["period"].map(labels.period))), hide_index=True)
             page.download(series, f"series_{k['kpi_id']}_{as_of}")
 
@@ -55,7 +55,7 @@ related = state.query(queries.related_schedule_items, int(no))
 if related.empty:
     st.write("類似する工程は見つかりませんでした。")
 else:
-    st.dataframe(pd.DataFrame({
+    st.dataframe(placeholder="—", data=pd.DataFrame({
         "工程": related["item_id"], "施策群": related["section"], "項目": related["title"],
         "府省庁": related["ministries"].map(labels.join),
         "期間": [labels.fy(a) if a == b else f"{labels.fy(a)}〜{labels.fy(b)}" for a, b in zip(related["start_fy"], related["end_fy"])],

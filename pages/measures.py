@@ -19,7 +19,7 @@ view = df.assign(
     needs_review=df["needs_review"].map({True: "⚠ 要確認", False: ""}),
 )
 st.dataframe(
-    view,
+    view, placeholder="—",
     hide_index=True,
     key="measures",
     column_config={

@@ -27,5 +27,5 @@ if (comparison["family"] == "trend").any():
 with st.expander("表とダウンロード"):
     table = labels.ja_columns(comparison[["ministry", "kind", "status_label", "kpis"]].assign(
         kind=comparison["kind"].map(labels.KIND_JA)))
-    st.dataframe(table, hide_index=True)
+    st.dataframe(placeholder="—", data=table, hide_index=True)
     page.download(table, f"ministries_{as_of}")

@@ -22,7 +22,7 @@ with right:
     else:
         st.info("このKPIは都道府県単位で数えるため、市区町村の地図はありません。")
 view = adoption.assign(rate=adoption["rate"].map(lambda r: "—" if r != r else f"{r:.1%}"))
-st.dataframe(view.rename(columns={"prefecture": "都道府県", "areas": "団体数", "reporting": "報告団体",
+st.dataframe(placeholder="—", data=view.rename(columns={"prefecture": "都道府県", "areas": "団体数", "reporting": "報告団体",
                                   "adopted": "実施団体", "rate": "実施率"}).drop(columns=["kpi_id", "prefecture_code"]),
              hide_index=True, key="pref_table")
 page.download(adoption, f"adoption_{kpi}_{as_of}")
@@ -39,7 +39,7 @@ if pref:
     if area:
         profile = state.query(queries.municipality_profile, area, as_of)
         st.markdown(f"**{pref_names[pref]} {muni_names[area]}** の実施状況(都道府県・全国の実施率との比較)")
-        st.dataframe(profile.assign(
+        st.dataframe(placeholder="—", data=profile.assign(
             実施=profile["adopted"].map({True: "◎ 実施済", False: "－ 未実施"}).fillna("データなし"),
             都道府県=profile["pref_rate"].map(lambda r: "—" if r != r else f"{r:.0%}"),
             全国=profile["national_rate"].map(lambda r: "—" if r != r else f"{r:.0%}"),
@@ -49,7 +49,7 @@ if pref:
 st.subheader("団体ランキング")
 search = st.text_input("団体名で検索(かな可)", key="muni_search")
 ranking = state.query(queries.municipality_ranking, as_of, pref, search or None)
-st.dataframe(ranking.rename(columns={"area_code": "団体コード", "name": "団体名", "prefecture": "都道府県", "kind": "区分",
+st.dataframe(placeholder="—", data=ranking.rename(columns={"area_code": "団体コード", "name": "団体名", "prefecture": "都道府県", "kind": "区分",
                                      "adopted_kpis": "実施KPI数", "reported_kpis": "報告KPI数"}).head(200),
              hide_index=True, key="ranking")
 page.download(ranking, f"ranking_{as_of}")

@@ -33,7 +33,7 @@ st.plotly_chart(charts.status_bars(trends, "目標なし・傾向(全国): 目�
 with st.expander("表とダウンロード"):
     table = counts.assign(種別=counts["kind"].map(labels.KIND_JA), 状況=counts["icon"] + " " + counts["label"],
                           目標=counts["kpi_family"].map({"target": "目標あり", "trend": "目標なし・傾向"}))
-    st.dataframe(table[["種別", "目標", "状況", "kpis"]].rename(columns={"kpis": "KPI数"}), hide_index=True)
+    st.dataframe(placeholder="—", data=table[["種別", "目標", "状況", "kpis"]].rename(columns={"kpis": "KPI数"}), hide_index=True)
     page.download(table[["種別", "目標", "状況", "kpis"]], f"status_counts_{as_of}")
 
 st.subheader("進捗 × 効果")
@@ -44,7 +44,7 @@ picked = [p["customdata"][0] for p in (event.selection.points if event and event
 table = matrix.assign(進捗=matrix["progress_icon"] + " " + matrix["progress_label"],
                       効果=matrix["effect_icon"] + " " + matrix["effect_label"],
                       主担当=matrix["lead_ministries"].map(labels.join))
-st.dataframe(table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]].rename(
+st.dataframe(placeholder="—", data=table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]].rename(
     columns={"measure_no": "No", "title": "施策名", "pillar": "柱"}), hide_index=True, key="matrix_table")
 page.download(table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]], f"progress_effect_{as_of}")
 choice = st.selectbox("施策の詳細を開く", [None, *matrix["measure_no"].tolist()], key="open_measure",

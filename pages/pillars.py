@@ -30,5 +30,5 @@ matrix = state.query(queries.pillar_ministry_matrix)
 st.plotly_chart(charts.heatmap(matrix, "pillar", "ministry", "measures", "柱 × 主担当府省庁"), key="pillar_matrix")
 with st.expander("表とダウンロード"):
     pivot = matrix.pivot_table(index="pillar", columns="ministry", values="measures", aggfunc="sum", fill_value=0)
-    st.dataframe(pivot.rename_axis(index="柱", columns="府省庁"))
+    st.dataframe(placeholder="—", data=pivot.rename_axis(index="柱", columns="府省庁"))
     page.download(labels.ja_columns(matrix[["pillar", "ministry", "measures"]]), "pillar_ministry")

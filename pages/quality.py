@@ -18,7 +18,7 @@ issues = state.query(queries.quality_issues, severity)
 issues = labels.ja_columns(issues.assign(kind=issues["kind"].map(labels.ISSUE_KINDS_JA).fillna(issues["kind"]),
                                          severity=issues["severity"].map(labels.SEVERITY_JA)))
 st.caption(f"{len(issues)}件")
-st.dataframe(issues, hide_index=True, key="issues")
+st.dataframe(placeholder="—", data=issues, hide_index=True, key="issues")
 page.download(issues, f"quality_issues_{severity}")
 
 st.subheader("隔離された行(--accept-valid で読み込まれなかった行)")
@@ -26,7 +26,7 @@ q = labels.ja_columns(state.query(queries.quarantine))
 if q.empty:
     st.write("ありません。")
 else:
-    st.dataframe(q, hide_index=True, key="quarantine")
+    st.dataframe(placeholder="—", data=q, hide_index=True, key="quarantine")
 
 st.subheader("データの充足状況(KPI × 団体 × 期間)")
 cov = state.query(queries.coverage)
@@ -34,10 +34,10 @@ cov = labels.ja_columns(cov.assign(area_level=cov["area_level"].map(labels.LEVEL
                                    first_period=cov["first_period"].map(labels.period),
                                    last_period=cov["last_period"].map(labels.period),
                                    synthetic=cov["synthetic"].map({True: "合成データ", False: ""})))
-st.dataframe(cov, hide_index=True, key="coverage")
+st.dataframe(placeholder="—", data=cov, hide_index=True, key="coverage")
 page.download(cov, "coverage")
 
 st.subheader("最近の読込")
 loads = state.query(queries.batches)
-st.dataframe(labels.ja_columns(loads.assign(mode=loads["mode"].map(labels.MODE_JA).fillna(loads["mode"]),
+st.dataframe(placeholder="—", data=labels.ja_columns(loads.assign(mode=loads["mode"].map(labels.MODE_JA).fillna(loads["mode"]),
                                             loaded_at=loads["loaded_at"].map(labels.timestamp))), hide_index=True, key="batches")

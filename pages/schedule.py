@@ -14,7 +14,7 @@ else:
     st.plotly_chart(charts.gantt(items, as_of, phases), key="gantt")
     view = items.assign(ministries=items["ministries"].map(labels.join),
                         期間=items["start_fy"].map(labels.fy) + " 〜 " + items["end_fy"].map(labels.fy))
-    st.dataframe(view[["item_id", "section", "title", "ministries", "期間", "phase"]].rename(
+    st.dataframe(placeholder="—", data=view[["item_id", "section", "title", "ministries", "期間", "phase"]].rename(
         columns={"item_id": "ID", "section": "施策群", "title": "工程", "ministries": "府省庁", "phase": "開始時の区分"}),
         hide_index=True, key="schedule_table")
     page.download(view.drop(columns=["ministries"]), "schedule")

@@ -26,7 +26,7 @@ if st.button("実行", type="primary", key="run"):
         if e.detail:
             st.code(e.detail, language=None)  # DuckDB's own words, as plain text
     else:
-        st.dataframe(result.frame, hide_index=True, key="result")
+        st.dataframe(placeholder="NULL", data=result.frame, hide_index=True, key="result")
         st.caption(f"{len(result.frame):,} 行{'(上限で打ち切り)' if result.truncated else ''}・{result.seconds:.2f} 秒")
         # both files were made in the worker process, under its limits
         st.download_button("CSVをダウンロード", result.csv, file_name="query.csv", mime="text/csv", key="dl_query")

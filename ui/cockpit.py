@@ -49,7 +49,7 @@ def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
                          zip(df["projected_value"], df["projected_reach_date"], df["reaches_by_deadline"], df["unit"])],
         "理由": df["status_reason"],
     })
-    event = st.dataframe(view, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
+    event = st.dataframe(placeholder="—", data=view, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
                          column_config={"施策": st.column_config.TextColumn(width="medium"),
                                         "KPI": st.column_config.TextColumn(width="medium"),
                                         "理由": st.column_config.TextColumn(width="large")})

@@ -62,6 +62,12 @@ def deadline(d) -> str:
     return era[: era.index("年")] + f"({d.year})年{d.month}月{d.day}日"
 
 
+def location(where: str) -> str:
+    """'004_….txt line 453' → 'テキスト版 453行目': the place in a source document without its stored file name."""
+    m = re.fullmatch(r"\S+\.txt line (\d+)", str(where))
+    return f"テキスト版 {m.group(1)}行目" if m else str(where)
+
+
 def timestamp(t) -> str:
     """令和3(2021)年4月25日 10:00 ('—' when missing)."""
     if t is None or pd.isna(t):

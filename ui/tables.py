@@ -34,7 +34,7 @@ def kpi_table(df: pd.DataFrame, name: str) -> None:
         "判定理由": d["status_reason"],
     })
     event = st.dataframe(
-        view, hide_index=True, key=f"kpis_{name}", on_select="rerun", selection_mode="single-row",
+        view, placeholder="—", hide_index=True, key=f"kpis_{name}", on_select="rerun", selection_mode="single-row",
         height=min(38 + 35 * len(view), 640),
         column_config={"推移": st.column_config.LineChartColumn("推移", width="small"),
                        "施策": st.column_config.TextColumn(width="medium"),
