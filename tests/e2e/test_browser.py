@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,22 +17,14 @@ import pytest
 
 from etl.demo import create_demo
 from etl.observations import store
+from tests.e2e.support import ARTIFACTS, CHROMIUM, ROOT, content, serve, settle, shot
 from ui.auth import hash_password
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 AS_OF = "2021-03-31"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,26 +33,9 @@ def server(built, tmp_path_factory):
     warehouse = create_demo(built, d / "demo.duckdb", seed=20210331)["warehouse"]
     secrets = d / "secrets.toml"
     secrets.write_text(f'[users.tester]\npassword_hash = "{hash_password("e2e-pass")}"\nrole = "loader"\n', encoding="utf-8")
-    port = free_port()
     # the SQL page open to anonymous visitors (the operator switch): its sandbox must hold for them too
-    env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), SHINCHOKU_USER="e2e", SHINCHOKU_SQL_PUBLIC="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--secrets.files", str(secrets),
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield {"url": f"http://127.0.0.1:{port}", "warehouse": warehouse, "dir": d}
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(warehouse, secrets, SHINCHOKU_USER="e2e", SHINCHOKU_SQL_PUBLIC="1") as url:
+        yield {"url": url, "warehouse": warehouse, "dir": d}
 
 
 @pytest.fixture(scope="module")
@@ -84,28 +56,10 @@ def page(browser):
     context.close()
 
 
-def settle(pg, timeout=60):
-    """Wait until Streamlit has finished running the script (no running indicator, stable content)."""
-    pg.wait_for_selector("[data-testid='stApp']", timeout=timeout * 1000)
-    end = time.time() + timeout
-    time.sleep(0.8)
-    while time.time() < end:
-        running = pg.locator("[data-testid='stStatusWidget']").count()
-        if not running and pg.locator("h1").count():
-            time.sleep(0.8)
-            if not pg.locator("[data-testid='stStatusWidget']").count():
-                return
-        time.sleep(0.3)
-    raise AssertionError("the page did not finish running")
 
 
-def shot(pg, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def content(pg) -> str:
-    return pg.locator("[data-testid='stMain']").inner_text()
 
 
 def select_option(pg, label: str, option: str):
