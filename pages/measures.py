@@ -9,7 +9,7 @@ c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
 pillar = filters.select("柱", "pillar", state.query(queries.pillars), container=c1)
 ministry = filters.select("府省庁", "ministry", state.query(queries.ministries), container=c2)
 lead_only = filters.toggle("主担当(◎)のみ", "lead_only", container=c3)
-search = c4.text_input("施策名で検索", key="search")
+search = filters.text("施策名で検索", "q", container=c4)
 
 df = state.query(queries.measure_list, pillar, ministry, lead_only, search)
 view = df.assign(

@@ -281,3 +281,11 @@ def test_stacked_status_bars_keep_one_order_a_complete_legend_and_leave_no_data_
     assert len(blocks) == len([m for i, m in enumerate(ministries) if i == 0 or m != ministries[i - 1]])  # kinds together
     per_ministry = [sum(p for m, p in zip(ministries, problems) if m == b) for b in blocks]
     assert per_ministry == sorted(per_ministry, reverse=True)  # the most problems first
+
+
+def test_the_measure_search_lives_in_the_url_and_is_plain_text(built, monkeypatch):
+    at = open_page("measures", built, monkeypatch, {"q": "オープンデータ"})
+    found = at.dataframe[0].value
+    assert 0 < len(found) < 82 and found["title"].str.contains("オープンデータ").all()
+    at.text_input(key="f_q").input("%").run()
+    assert at.query_params["q"] in ("%", ["%"]) and len(at.dataframe[0].value) == 0  # no wildcard

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-KEYS = ("as_of", "ministry", "lead_only", "pillar", "pref", "area", "kpi", "measure", "kind")
+KEYS = ("as_of", "ministry", "lead_only", "pillar", "pref", "area", "kpi", "measure", "kind", "q")
 _SESSION = "_filters"
 
 
@@ -48,6 +48,13 @@ def select(label: str, key: str, options: Sequence[str], format_func: Callable[[
                                 format_func=lambda v: all_label if v is None else format_func(v))
     put(key, value)
     return value
+
+
+def text(label: str, key: str, container=st, max_chars: int = 100) -> str | None:
+    """A text input (search) bound to the query parameter `key`; shown as typed, searched as plain text."""
+    value = container.text_input(label, value=get(key) or "", key=f"f_{key}", max_chars=max_chars).strip()
+    put(key, value or None)
+    return value or None
 
 
 def toggle(label: str, key: str, container=st) -> bool:

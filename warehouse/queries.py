@@ -38,7 +38,7 @@ def measure_list(
         from measures
         where (? is null or pillar = ?)
           and (? is null or list_contains(case when ? then lead_ministries else ministries end, ?))
-          and (? is null or title ilike '%' || ? || '%')
+          and (? is null or contains(lower(title), lower(?)))  -- plain text: % and _ are not wildcards
         order by measure_no
     """
     params = [pillar, pillar, ministry, lead_only, ministry, search or None, search or None]
