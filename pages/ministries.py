@@ -1,8 +1,8 @@
 """府省庁別: one ministry's measures and KPIs, and a comparison across ministries."""
 import streamlit as st
 
-from ui import charts, filters, labels, page, state, tables
-from warehouse import queries
+from ui import charts, cockpit, filters, labels, page, state, tables
+from warehouse import attention, queries
 
 as_of = page.start("府省庁別", "府省庁ごとの施策とKPIの状況")
 c1, c2 = st.columns([3, 1])
@@ -29,3 +29,5 @@ with st.expander("表とダウンロード"):
         kind=comparison["kind"].map(labels.KIND_JA)))
     st.dataframe(placeholder="—", data=table, hide_index=True)
     page.download(table, f"ministries_{as_of}")
+
+cockpit.reporting_table(state.query(attention.reporting_status, as_of, "ministry"), "主担当府省庁", f"ministries_{as_of}")

@@ -1,8 +1,8 @@
 """柱別: one pillar's measures and KPIs, a comparison across pillars, and the pillar × ministry matrix."""
 import streamlit as st
 
-from ui import charts, filters, labels, page, state, tables
-from warehouse import queries
+from ui import charts, cockpit, filters, labels, page, state, tables
+from warehouse import attention, queries
 
 as_of = page.start("柱別", "官民データ活用推進計画の柱ごとの状況")
 pillar = filters.select("柱", "pillar", state.query(queries.pillars))
@@ -24,6 +24,8 @@ if (comparison["family"] == "trend").any():
                                          "柱別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="pillar_trend_bars")
 page.download(labels.ja_columns(comparison[["pillar", "kind", "status_label", "kpis"]].assign(
     kind=comparison["kind"].map(labels.KIND_JA))), f"pillars_{as_of}")
+
+cockpit.reporting_table(state.query(attention.reporting_status, as_of, "pillar"), "柱", f"pillars_{as_of}")
 
 st.subheader("柱 × 主担当府省庁(施策数)")
 matrix = state.query(queries.pillar_ministry_matrix)

@@ -129,7 +129,7 @@ def test_the_first_screen_without_data_says_what_there_is_and_how_to_start(built
 
 def test_filters_change_content_and_live_in_the_url(demo, monkeypatch):
     at = open_page("ministries", demo, monkeypatch, {"as_of": "2021-03-31"})
-    assert len(at.dataframe) == 1  # only the comparison table until a ministry is chosen
+    assert len(at.dataframe) == 2  # only the comparison and reporting tables until a ministry is chosen
     at.selectbox(key="f_ministry").select("国土交通省").run()
     assert at.query_params["ministry"] in ("国土交通省", ["国土交通省"])
     kpis = at.dataframe[0].value
@@ -289,3 +289,16 @@ def test_the_measure_search_lives_in_the_url_and_is_plain_text(built, monkeypatc
     assert 0 < len(found) < 82 and found["title"].str.contains("オープンデータ").all()
     at.text_input(key="f_q").input("%").run()
     assert at.query_params["q"] in ("%", ["%"]) and len(at.dataframe[0].value) == 0  # no wildcard
+
+
+def test_reporting_status_turns_no_data_into_a_task_list(demo, monkeypatch):
+    at = open_page("ministries", demo, monkeypatch, {"as_of": "2021-03-31"})
+    table = next(d.value for d in at.dataframe if "目標ありで実績なし" in d.value.columns)
+    owed = list(table["目標ありで実績なし"])
+    assert owed == sorted(owed, reverse=True) and owed[0] > 0  # who owes the most data first
+    assert (table["実績あり"] <= table["KPI"]).all() and (table["最新"] <= table["実績あり"]).all()
+    assert not table["最新の実績の期間末"].str.contains("NaT|None|-").any()
+    with duckdb.connect(str(demo), read_only=True) as con:
+        plan = con.execute("select count(*) from kpis k join measures m using (measure_no) "
+                           "cross join unnest(m.lead_ministries) u(ministry) where k.kind in ('progress', 'effect')").fetchall()
+    assert table["KPI"].sum() == plan[0][0]

@@ -31,6 +31,20 @@ def empty_state(held: dict) -> None:
                   "`SHINCHOKU_WAREHOUSE` に指定して起動します(画面に「デモ（合成データ）」と表示されます)。")
 
 
+def reporting_table(df: pd.DataFrame, heading: str, name: str) -> None:
+    """Reporting status per ministry or pillar: where 「データなし」 comes from and who owes the data."""
+    st.subheader("報告状況")
+    st.caption("目標があるのに実績がないKPIの多い順。「最新」は、実績の期間が基準日の1年半前以降に終わっているもの"
+               "(年度の実績は締めから数か月後に報告されるため)。")
+    view = pd.DataFrame({
+        heading: df["name"], "KPI": df["kpis"], "目標あり": df["with_target"], "実績あり": df["with_data"],
+        "最新": df["up_to_date"], "目標ありで実績なし": df["target_without_data"],
+        "最新の実績の期間末": df["latest_date"].map(labels.deadline),
+    })
+    st.dataframe(view, placeholder="—", hide_index=True, key=f"reporting_{name}")
+    page.download(view, f"reporting_{name}")
+
+
 def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
     """The KPIs that need attention, worst first; choosing a row opens its measure."""
     if df.empty:

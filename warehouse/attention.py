@@ -47,3 +47,33 @@ def holdings(con: duckdb.DuckDBPyConnection) -> dict:
                (select max(loaded_at) from core.obs_batches where rows_loaded > 0) as last_load
     """).df()
     return row.iloc[0].to_dict()
+
+
+# A value is up to date while its period ended at most this long before the report date: a fiscal-year
+# figure is reported some months after the year closes, so one year plus half a year of reporting lag.
+UP_TO_DATE_DAYS = 548
+
+
+def reporting_status(con: duckdb.DuckDBPyConnection, as_of: dt.date, by: str) -> pd.DataFrame:
+    """Per lead ministry (by='ministry') or pillar (by='pillar'): how many plan KPIs there are, have a target,
+    have data, are up to date, and the latest period reported — who owes which data, as a task list."""
+    group = {"ministry": "unnest(m.lead_ministries)", "pillar": "coalesce(p.short_name, '(柱なし)')"}[by]
+    sql = f"""
+        with rows as (
+            select {group} as name, k.*
+            from kpi_status_as_of(?) k
+            join measures m using (measure_no)
+            left join pillars p on p.name = m.pillar
+            where k.area_code = '000000' and k.kind in ('progress', 'effect')
+        )
+        select name, count(*) as kpis,
+               count(*) filter (where k.status_rule <> 'trend') as with_target,
+               count(*) filter (where k.n_obs > 0) as with_data,
+               count(*) filter (where k.latest_date >= ?::date - to_days({UP_TO_DATE_DAYS})) as up_to_date,
+               count(*) filter (where k.status_rule <> 'trend' and k.n_obs = 0) as target_without_data,
+               max(k.latest_date) as latest_date
+        from rows k
+        group by name
+        order by target_without_data desc, kpis desc, name
+    """
+    return con.execute(sql, [as_of, as_of]).df()
