@@ -34,11 +34,23 @@ for k in detail.to_dict("records"):
                 f"{labels.status(k['status_icon'], k['status_label'])}:{labels.plain(k['status_reason'])}")
     if outlook := labels.projection(k["projected_value"], k["projected_reach_date"], k["reaches_by_deadline"], k["unit"]):
         st.caption(f"現在のペースでの見込み: {outlook}")
+    with st.expander(f"{k['kpi_id']} の定義と判定方法"):
+        st.markdown("\n".join([
+            f"- **計画の記載**: {labels.plain(k['source_text'])}",
+            f"- **目標(記載)**: {labels.plain(k['target_text']) if isinstance(k['target_text'], str) else '(記載なし)'}",
+            f"- **目標(読み取り)**: {labels.number(k['target_value'], k['unit'])}、期限 {labels.deadline(k['target_date'])}",
+            f"- **単位**: {k['unit'] if isinstance(k['unit'], str) else '(なし)'}、"
+            f"**集計単位**: {labels.LEVEL_JA.get(k['area_level'], k['area_level'])}",
+            f"- **判定方法**: {labels.RULE_JA.get(k['status_rule'], '—')}(閾値: {k['method_label']})",
+            f"- **最新の実績**: {labels.period(k['latest_period'])}",
+        ]))
     if series.empty:
         st.caption("この基準日までの実績値はありません。" + (f"目標: {labels.number(k['target_value'], k['unit'])}"
                                                    if pd.notna(k["target_value"]) else ""))
+    if not series.empty or pd.notna(k["target_date"]):  # the target and its deadline, even before any data
+        st.plotly_chart(charts.kpi_timeseries(series, k, as_of), key=f"ts_{k['kpi_id']}")
+    if series.empty:
         continue
-    st.plotly_chart(charts.kpi_timeseries(series, k, as_of), key=f"ts_{k['kpi_id']}")
     quotes = series[series["origin"] == "document"] if not series.empty else series
     for q in quotes.itertuples():
         st.caption(f"出典: {q.source} 「{q.quote}」({labels.location(q.location)})")

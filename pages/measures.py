@@ -13,6 +13,7 @@ search = filters.text("施策名で検索", "q", container=c4)
 
 df = state.query(queries.measure_list, pillar, ministry, lead_only, search)
 view = df.assign(
+    pillar=df["pillar"].fillna("(柱なし)"),
     lead_ministries=df["lead_ministries"].map(labels.join),
     ministries=df["ministries"].map(labels.join),
     plan_start_fy=df["plan_start_fy"].map(labels.fy),

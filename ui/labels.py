@@ -120,6 +120,11 @@ ISSUE_KINDS_JA = {
     "shifted_effect_flags": "期待される効果の列ずれ", "unparsed_target": "読み取れない目標",
 }
 SEVERITY_JA = {"warning": "要確認", "info": "記録"}
+RULE_JA = {
+    "growth": "数値目標と期限: 実際の伸びと必要な伸びの比(成長率比)で判定", "maintain": "維持すべき目標: 下回らないかで判定",
+    "annual": "毎年の目標: 最新の値で判定", "no_deadline": "期限のない数値目標: 到達していれば達成、未達なら傾向",
+    "milestone": "期限つきの実施目標: 実施済みの報告で判定", "trend": "目標なし: 傾向のみ(判定の件数に含めない)",
+}
 MODE_JA = {"all_or_nothing": "全件読込", "accept_valid": "正常な行のみ", "synthetic": "合成データ"}
 ORIGIN_JA = {"load": "報告", "document": "資料の記載", "aggregated": "団体の合計"}
 

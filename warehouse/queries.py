@@ -344,11 +344,15 @@ def measure_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def measure_kpi_detail(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_no: int) -> pd.DataFrame:
     """The national status rows of a measure's KPIs, with the dates the time-series chart needs."""
-    sql = """select kpi_id, kind, name, unit, base_value, base_date as base_end, latest_value, latest_date as latest_end,
-                    target_value, target_date, status, status_label, status_icon, status_reason, status_rule, pace_basis,
-                    projected_value, projected_reach_date, reaches_by_deadline
-             from kpi_status_as_of(?) where area_code = '000000' and measure_no = ?
-             order by case kind when 'progress' then 0 when 'effect' then 1 else 2 end, kpi_id"""
+    sql = """select s.kpi_id, s.kind, s.name, s.unit, s.base_value, s.base_date as base_end, s.latest_value,
+                    s.latest_date as latest_end, s.latest_period, s.target_value, s.target_date, s.status, s.status_label,
+                    s.status_icon, s.status_reason, s.status_rule, s.pace_basis, s.projected_value, s.projected_reach_date,
+                    s.reaches_by_deadline, k.source_text, k.target_text, k.area_level, sm.label as method_label
+             from kpi_status_as_of(?) s
+             join kpis k using (kpi_id)
+             join status_methods sm on sm.method = s.status_method
+             where s.area_code = '000000' and s.measure_no = ?
+             order by case s.kind when 'progress' then 0 when 'effect' then 1 else 2 end, s.kpi_id"""
     return con.execute(sql, [as_of, measure_no]).df()
 
 
