@@ -32,7 +32,7 @@ def test_filters_change_the_table(measures_page):
     assert set(at.dataframe[0].value["measure_no"]) == {16, 17, 18, 20, 21, 24, 58}
     at.toggle(key="f_lead_only").set_value(True).run()
     assert set(at.dataframe[0].value["measure_no"]) == {16, 20, 21, 24, 58}
-    at.text_input(key="search").input("歩行者").run()
+    at.text_input(key="f_q").input("歩行者").run()
     assert at.dataframe[0].value["measure_no"].tolist() == [20]
 
 
