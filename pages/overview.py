@@ -15,7 +15,8 @@ else:
     c1, c2 = st.columns([3, 1])
     ministry = filters.select("府省庁で絞り込む(要対応の一覧のみ)", "ministry", state.query(queries.ministries), container=c1)
     lead_only = filters.toggle("主担当(◎)の施策のみ", "lead_only", container=c2)
-    cockpit.attention_table(state.query(attention.attention, as_of, ministry, lead_only), as_of, "attention")
+    behind = attention.of_ministry(state.query(attention.needing_attention, as_of), ministry, lead_only)
+    cockpit.attention_table(behind, as_of, "attention")
 
 counts = state.query(queries.status_counts, as_of)
 targets, trends = counts[counts["kpi_family"] == "target"], counts[counts["kpi_family"] == "trend"]

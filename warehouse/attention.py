@@ -11,12 +11,12 @@ import pandas as pd
 ATTENTION = ("deterioration", "missed", "limited", "acceleration_needed", "awaiting_result", "achieved_then_fell")
 
 
-def attention(con: duckdb.DuckDBPyConnection, as_of: dt.date, ministry: str | None = None,
-              lead_only: bool = False) -> pd.DataFrame:
+def needing_attention(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """The national KPIs (進捗 and 効果) that need attention as of a date, worst first, with their measure,
-    lead ministries, latest value against the target, deadline, projection and the reason."""
+    its ministries, latest value against the target, deadline, projection and the reason. One status
+    evaluation for every ministry: `of_ministry` narrows it without another."""
     sql = """
-        select k.measure_no, m.title, m.lead_ministries, k.kpi_id, k.kind, k.name, k.unit, k.status,
+        select k.measure_no, m.title, m.lead_ministries, m.ministries, k.kpi_id, k.kind, k.name, k.unit, k.status,
                st.label as status_label, st.icon as status_icon, st.rank, k.latest_value, k.latest_period,
                k.target_value, k.target_date, k.projected_value, k.projected_reach_date, k.reaches_by_deadline,
                k.status_reason, k.includes_synthetic
@@ -24,10 +24,17 @@ def attention(con: duckdb.DuckDBPyConnection, as_of: dt.date, ministry: str | No
         join measures m using (measure_no)
         join statuses st on st.code = k.status
         where k.area_code = '000000' and k.kind in ('progress', 'effect') and list_contains(?, k.status)
-          and (? is null or list_contains(case when ? then m.lead_ministries else m.ministries end, ?))
         order by list_position(?, k.status), k.measure_no, k.kpi_id
     """
-    return con.execute(sql, [as_of, list(ATTENTION), ministry, lead_only, ministry, list(ATTENTION)]).df()
+    return con.execute(sql, [as_of, list(ATTENTION), list(ATTENTION)]).df()
+
+
+def of_ministry(df: pd.DataFrame, ministry: str | None, lead_only: bool = False) -> pd.DataFrame:
+    """The rows of a ministry's measures (any involvement, or as lead); every row when ministry is None."""
+    if ministry is None:
+        return df
+    column = df["lead_ministries"] if lead_only else df["ministries"]
+    return df[column.map(lambda names: ministry in list(names))]
 
 
 def holdings(con: duckdb.DuckDBPyConnection) -> dict:
