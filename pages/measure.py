@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import charts, filters, labels, page, state
+from ui import charts, cockpit, filters, labels, page, state
 from warehouse import queries
 
 as_of = page.start("施策詳細")
@@ -18,8 +18,9 @@ c2.markdown(f"**主担当**: {labels.join(m['lead_ministries'])}  \n**府省庁*
 c3.markdown(f"**計画掲載時期**: {m['plan_listing'] or '—'}  \n**予算事業**: {labels.join(m['budget_items']) or '—'}")
 effects = [n for n, col in (("行政の効率化・コスト削減", "effect_efficiency"), ("地域社会・経済の活性化", "effect_economy"),
                             ("住民生活の利便性・質の向上", "effect_convenience"), ("住民生活の安全・安心の確保", "effect_safety")) if m[col]]
-st.markdown(f"**期待される効果**: {'、'.join(effects) or '(記載なし)'}")
-with st.expander("課題・取組概要", expanded=True):
+detail = state.query(queries.measure_kpi_detail, as_of, int(no))
+cockpit.logic_model(m, detail, effects)
+with st.expander("課題・取組概要(全文)"):
     st.markdown("\n".join(f"- {i}" for i in m["overview_items"]) if len(m["overview_items"]) else m["overview"] or "—")
 with st.expander("市町村等への支援策"):
     st.markdown(m["support"] or "—")
@@ -27,7 +28,6 @@ for url in m["reference_urls"]:
     st.link_button(f"参考URL: {url[:60]}", url)
 
 st.subheader("KPI")
-detail = state.query(queries.measure_kpi_detail, as_of, int(no))
 for k in detail.to_dict("records"):
     series = state.query(queries.kpi_series, k["kpi_id"], as_of)
     st.markdown(f"**{labels.KIND_JA.get(k['kind'], '')} {k['kpi_id']}** {labels.plain(k['name'])} — "

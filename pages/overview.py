@@ -1,5 +1,6 @@
 """概要: what needs attention first (or, before any data, what the plan holds), then KPIs by status, 進捗 and
-効果 side by side, and the 進捗 × 効果 matrix of measures."""
+効果 side by side, and the 進捗 × 効果 count matrix of measures with its drill-down."""
+import pandas as pd
 import streamlit as st
 
 from ui import charts, cockpit, filters, labels, page, state
@@ -38,19 +39,35 @@ with st.expander("表とダウンロード"):
     page.download(table[["種別", "目標", "状況", "kpis"]], f"status_counts_{as_of}")
 
 st.subheader("進捗 × 効果")
+st.caption("施策ごとに、進捗KPIと効果KPIのうち最も悪い状況で分類した施策数。マスを選ぶと、その施策の一覧になります。")
 matrix = state.query(queries.measure_matrix, as_of, None, None)  # national, like the counts above
-event = st.plotly_chart(charts.progress_effect_matrix(matrix, state.query(queries.statuses)), key="matrix",
-                        on_select="rerun", selection_mode="points")
-picked = [p["customdata"][0] for p in (event.selection.points if event and event.selection else []) if p.get("customdata")]
-table = matrix.assign(進捗=matrix["progress_icon"] + " " + matrix["progress_label"],
-                      効果=matrix["effect_icon"] + " " + matrix["effect_label"],
-                      主担当=matrix["lead_ministries"].map(labels.join))
-st.dataframe(placeholder="—", data=table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]].rename(
-    columns={"measure_no": "No", "title": "施策名", "pillar": "柱"}), hide_index=True, key="matrix_table")
-page.download(table[["measure_no", "title", "pillar", "主担当", "進捗", "効果"]], f"progress_effect_{as_of}")
-choice = st.selectbox("施策の詳細を開く", [None, *matrix["measure_no"].tolist()], key="open_measure",
-                      format_func=lambda n: "(選択)" if n is None else f"No {n} {matrix.set_index('measure_no').at[n, 'title']}")
-target = picked[0] if picked else choice
-if target is not None:
-    filters.put("measure", int(target))
+cells = attention.outcome_cells(matrix)
+event = st.plotly_chart(charts.outcome_matrix(cells, attention.GROUPS), key="matrix", on_select="rerun",
+                        selection_mode="points", config={"displayModeBar": False})
+filled = cells[cells["measures"] > 0].set_index(["progress_group", "effect_group"])["measures"]
+options = [None, *filled.index]
+clicked = [tuple(p["customdata"][:2]) for p in (event.selection.points if event and event.selection else [])
+           if p.get("customdata")]
+click = clicked[0] if clicked else None
+if click != st.session_state.get("_matrix_click"):  # a new click on the chart chooses its cell in the box below
+    st.session_state["_matrix_click"] = click
+    if click:
+        st.session_state["cell"] = click
+if st.session_state.get("cell") not in options:  # another report date: that cell may be empty now
+    st.session_state.pop("cell", None)
+cell = st.selectbox("マスを選ぶ", options, key="cell", format_func=lambda c: "(すべての施策)" if c is None else
+                    f"進捗 {attention.GROUPS[c[0]]} × 効果 {attention.GROUPS[c[1]]}({filled[c]}施策)")
+chosen = attention.in_cell(matrix, *(cell or (None, None)))
+table = pd.DataFrame({
+    "施策": [f"No {n} {t}" for n, t in zip(chosen["measure_no"], chosen["title"])],
+    "柱": chosen["pillar_short"], "主担当": chosen["lead_ministries"].map(labels.join),
+    "進捗": [labels.status(i, s) for i, s in zip(chosen["progress_icon"], chosen["progress_label"])],
+    "効果": [labels.status(i, s) for i, s in zip(chosen["effect_icon"], chosen["effect_label"])]})
+picked = st.dataframe(placeholder="—", data=table, hide_index=True, key="matrix_table", on_select="rerun",
+                      selection_mode="single-row", column_config={"施策": st.column_config.TextColumn(width="large")})
+st.caption(f"{len(table)}施策(悪い順)。行を選ぶと、その施策の詳細(取組から効果までのつながり)を開きます。")
+page.download(table, f"progress_effect_{as_of}")
+rows = picked.selection.rows if picked and picked.selection else []
+if rows:
+    filters.put("measure", int(chosen.iloc[rows[0]]["measure_no"]))
     st.switch_page("pages/measure.py")

@@ -16,7 +16,8 @@ severity = st.radio("重要度", ["warning", "info"], horizontal=True, key="seve
                     format_func={"warning": "要確認", "info": "処理済みの記録"}.get)
 issues = state.query(queries.quality_issues, severity)
 issues = labels.ja_columns(issues.assign(kind=issues["kind"].map(labels.ISSUE_KINDS_JA).fillna(issues["kind"]),
-                                         severity=issues["severity"].map(labels.SEVERITY_JA)))
+                                         severity=issues["severity"].map(labels.SEVERITY_JA),
+                                         location=issues["location"].map(labels.location)))
 st.caption(f"{len(issues)}件")
 st.dataframe(placeholder="—", data=issues, hide_index=True, key="issues")
 page.download(issues, f"quality_issues_{severity}")

@@ -14,7 +14,8 @@ if not auth.sql_open_to_visitors():
     if not auth.current_user("query"):
         st.stop()
 examples = re.findall(r"```sql\n(.*?)```", (settings.ROOT / "docs" / "schema.md").read_text(encoding="utf-8"), flags=re.S)
-example = st.selectbox("例", examples, index=0, key="example", format_func=lambda s: s.strip().splitlines()[0][:90])
+# every example starts with its title as a Japanese comment (tests/test_docs.py)
+example = st.selectbox("例", examples, index=0, key="example", format_func=lambda s: s.splitlines()[0].removeprefix("-- "))
 sql = st.text_area("SQL", value=example, height=160, key="sql")
 st.caption(f"SELECT文を1つだけ実行できます。最大 {MAX_ROWS:,} 行、{TIMEOUT_S:.0f} 秒、メモリ {MEMORY_BYTES // 2**20:,} MB まで。"
            "ファイルの読み書き、ATTACH、拡張機能、設定の変更はできません。")
@@ -23,8 +24,9 @@ if st.button("実行", type="primary", key="run"):
         result = run_query(sql)
     except QueryRefused as e:
         st.error(f"実行できませんでした: {labels.plain(e.message)}")
-        if e.detail:
-            st.code(e.detail, language=None)  # DuckDB's own words, as plain text
+        if e.detail:  # DuckDB's own words (English), as plain text, for those who want them
+            with st.expander("詳細(DuckDBのメッセージ・英語の原文)"):
+                st.code(e.detail, language=None)
     else:
         st.dataframe(placeholder="NULL", data=result.frame, hide_index=True, key="result")
         st.caption(f"{len(result.frame):,} 行{'(上限で打ち切り)' if result.truncated else ''}・{result.seconds:.2f} 秒")

@@ -4,31 +4,34 @@ The file is checked and loaded in a child process under memory and time limits, 
 folder that is removed when the page has run; everything taken from the file is shown as plain text.
 """
 import logging
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from etl.isolation import LimitExceeded
+from etl.observations import template
 from etl.observations.load import check_isolated, load_isolated, private_upload
-from etl.observations.template import write_template
 from ui import auth, labels, page, state
 
 page.start("データ登録", "実績値のファイル(CSV・Excel)を検証してから読み込みます")
-user = auth.current_loader()
-if not user:
-    st.stop()
-
+# what the page does and the templates are for everyone (an office preparing its figures); checking and
+# loading a file are for signed-in loaders only
+st.markdown("1. テンプレートをダウンロードし、KPIごとに実績値・時点・出典を記入します(記入方法はテンプレート内)。\n"
+            "2. データ登録担当者がログインしてファイルをアップロードすると、読み込む前に全行を検証し、"
+            "誤りをファイル名・行・列・理由とともに示します。\n"
+            "3. 誤りがなければ読み込みます(誤りのある行だけを隔離して、正常な行を読み込むこともできます)。"
+            "読み込んだ値は改訂履歴とともに保存され、過去の報告が上書きされることはありません。")
 st.subheader("テンプレート")
 c1, c2 = st.columns(2)
 for col, fmt, mime in ((c1, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (c2, "csv", "text/csv")):
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / f"実績入力テンプレート.{fmt}"
-        write_template(state.connection(), out, fmt)
-        col.download_button(f"{fmt.upper()}テンプレート", out.read_bytes(), file_name=out.name, mime=mime, key=f"tpl_{fmt}")
+    col.download_button(f"{fmt.upper()}テンプレート", state.query(template.template_bytes, fmt),
+                        file_name=f"実績入力テンプレート.{fmt}", mime=mime, key=f"tpl_{fmt}")
 
 st.subheader("ファイルを検証する")
+user = auth.current_loader()
+if not user:
+    st.stop()
 uploaded = st.file_uploader("実績値のファイル", type=["csv", "xlsx"], key="upload")
 if uploaded is None:
     st.stop()

@@ -41,3 +41,11 @@ def examples() -> list[str]:
 @pytest.mark.parametrize("sql", examples())
 def test_example_queries_run(con, sql):
     con.execute(sql).fetchall()
+
+
+def test_every_example_opens_with_a_japanese_title():
+    """The SQL page lists the examples by their first line: a Japanese comment, not code or English."""
+    for sql in examples():
+        first = sql.splitlines()[0]
+        assert first.startswith("-- ") and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", first), first
+        assert not re.search(r"\b[A-Za-z]{4,}\b", re.sub(r"\([A-Za-z_]+\)|[A-Z]\d+-[A-Z]\d+", "", first[3:])), first

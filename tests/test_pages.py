@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.demo import create_demo
+from warehouse import attention
 from ui.auth import hash_password, verify_password
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -93,11 +94,24 @@ def test_overview_counts_and_matrix(demo, monkeypatch):
     bars = {c["layout"]["title"]["text"]: {x for t in c["data"] for x in t["x"]} for c in charts[:2]}
     target_bars, trend_bars = bars.values()
     assert {"○ 順調", "◇ 予定どおり"} <= target_bars and "↑ 改善傾向" in trend_bars and not target_bars & trend_bars - {"－ データなし"}
-    spec = charts[2]
-    points = sum(len(t["text"]) for t in spec["data"] if t.get("mode") == "markers+text")
-    assert points == 82  # one point per measure
+    # the 進捗 × 効果 count matrix: 16 cells, every measure counted once
+    cells = charts[2]["data"][0]
+    assert len(cells["text"]) == 16 and sum(int(n or 0) for n in cells["text"]) == 82
     table = next(d.value for d in at.dataframe if {"進捗", "効果"} <= set(d.value.columns))
     assert len(table) == 82
+    # drill-down: one cell lists exactly its measures, worst first
+    box = at.selectbox(key="cell")
+    cell = box.options[1]
+    count = int(cell.rsplit("(", 1)[1].removesuffix("施策)"))
+    box.select_index(1).run()
+    narrowed = next(d.value for d in at.dataframe if {"進捗", "効果"} <= set(d.value.columns))
+    assert len(narrowed) == count and 0 < count < 82
+    progress, effect = cell.removeprefix("進捗 ").split("(")[0].split(" × 効果 ")
+    groups = {v: k for k, v in attention.GROUPS.items()}
+    icons = {"good": "◎○◇", "attention": "×□▲△？◑"}  # the icons each reading allows
+    for column, group in (("進捗", groups[progress]), ("効果", groups[effect])):
+        if group in icons:
+            assert all(s[0] in icons[group] for s in narrowed[column]), narrowed[column]
 
 
 def test_the_overview_opens_with_what_needs_attention(demo, monkeypatch):
@@ -137,6 +151,26 @@ def test_filters_change_content_and_live_in_the_url(demo, monkeypatch):
     at.toggle(key="f_lead_only").set_value(True).run()
     assert at.query_params["lead_only"] in ("1", ["1"])
     assert 17 not in measure_numbers(at.dataframe[0].value)  # 17 is led by 経済産業省
+
+
+def test_active_filters_show_as_chips_that_clear_them(demo, monkeypatch):
+    at = open_page("measures", demo, monkeypatch, {"as_of": "2021-03-31", "ministry": "総務省", "q": "推進",
+                                                   "pref": "13"})  # pref: remembered, but not a filter of this page
+    chips = {b.label: b for b in at.button if b.key and b.key.startswith("chip_")}
+    assert set(chips) == {"府省庁: 総務省 ✕", "施策名で検索: 「推進」 ✕", "すべて解除"}
+    narrowed = len(at.dataframe[0].value)
+    chips["府省庁: 総務省 ✕"].click().run()
+    assert "ministry" not in at.query_params and at.query_params["q"] in ("推進", ["推進"])
+    assert at.selectbox(key="f_ministry").value is None and len(at.dataframe[0].value) > narrowed
+    chips = {b.label: b for b in at.button if b.key and b.key.startswith("chip_")}
+    assert set(chips) == {"施策名で検索: 「推進」 ✕"}  # one filter left: no 「すべて解除」
+    at.toggle(key="f_lead_only").set_value(True).run()
+    next(b for b in at.button if b.key == "chip_all").click().run()
+    assert not {"q", "lead_only", "ministry"} & set(at.query_params) and at.query_params["as_of"] in (
+        "2021-03-31", ["2021-03-31"])  # the report date stays
+    assert not [b for b in at.button if b.key and b.key.startswith("chip_")]
+    link = at.get("code")[-1].proto.code_text
+    assert "as_of=2021-03-31" in link and "ministry" not in link
 
 
 def test_a_link_reproduces_the_view(demo, monkeypatch):

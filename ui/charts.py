@@ -32,7 +32,8 @@ def fiscal_year_axis(fig: go.Figure, first: pd.Timestamp, last: pd.Timestamp, **
 
 
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, legend_title_text="", **kw)
+    fig.update_layout(**{"height": height, "margin": dict(l=10, r=10, t=40, b=10), "font": FONT,
+                         "legend_title_text": "", **kw})
     return fig
 
 
@@ -48,32 +49,39 @@ def status_bars(counts: pd.DataFrame, title: str = "KPIの状況(全国): 進捗
     return _layout(fig, title=title)
 
 
-def progress_effect_matrix(matrix: pd.DataFrame, statuses: pd.DataFrame) -> go.Figure:
-    """One point per measure: x = its progress status, y = its effect status, coloured by pillar."""
-    order = statuses[statuses["code"] != "not_adopted"].sort_values("sort_order")
-    labels = [f"{i} {l}" for i, l in zip(order["icon"], order["label"])]
-    pos = {c: k for k, c in enumerate(order["code"])}
-    rng = np.random.default_rng(0)  # a fixed jitter so that measures with the same statuses do not overlap
-    fig = go.Figure()
-    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999"]
-    for k, (pillar, d) in enumerate(matrix.groupby("pillar", sort=False)):
-        x = d["progress_status"].map(pos) + rng.uniform(-0.28, 0.28, len(d))
-        y = d["effect_status"].map(pos) + rng.uniform(-0.28, 0.28, len(d))
-        fig.add_scatter(
-            x=x, y=y, mode="markers+text", name=d["pillar_short"].iloc[0] or pillar, text=d["measure_no"].astype(str),
-            textposition="middle right", textfont=dict(size=9),
-            marker=dict(size=11, color=palette[k % len(palette)], symbol=k % 8, line=dict(color="#fff", width=1)),
-            customdata=np.stack([d["measure_no"], d["title"], d["progress_label"], d["effect_label"]], axis=1),
-            hovertemplate="No %{customdata[0]} %{customdata[1]}<br>進捗: %{customdata[2]}<br>効果: %{customdata[3]}<extra></extra>",
-        )
-    axis = dict(tickmode="array", tickvals=list(range(len(labels))), ticktext=labels, range=[-0.6, len(labels) - 0.4],
-                zeroline=False, showgrid=True)
-    fig.update_layout(xaxis=dict(title="進捗KPIの状況", **axis), yaxis=dict(title="効果KPIの状況", **axis))
-    # the two quadrants staff look for first
-    good, bad = (pos["achieved"] + pos["on_track"]) / 2, (pos["limited"] + pos["deterioration"]) / 2
-    fig.add_annotation(x=good, y=bad, text="実施は順調だが効果が出ていない", showarrow=False, font=dict(size=10, color="#555"))
-    fig.add_annotation(x=bad, y=good, text="効果はあるが実施が遅れている", showarrow=False, font=dict(size=10, color="#555"))
-    return _layout(fig, height=560, title="進捗 × 効果(施策ごと、色と形は柱)")
+def outcome_matrix(cells: pd.DataFrame, groups: dict[str, str]) -> go.Figure:
+    """Measures counted per 進捗 × 効果 reading (attention.outcome_cells): a square per cell sized by its
+    count, the count written in it; clicking a cell selects it (customdata: the two group codes)."""
+    order = list(groups)
+    names = [groups[g].replace("・", "・<br>", 1) for g in order]  # narrow columns: readable on a phone
+    x = cells["progress_group"].map(order.index)
+    y = cells["effect_group"].map(order.index)
+    biggest = max(1, int(cells["measures"].max()))
+    # the two cells staff look for first get a colour; the rest stay neutral
+    tone = {("good", "attention"): "#E69F00", ("attention", "good"): "#E69F00", ("good", "good"): "#009E73",
+            ("attention", "attention"): "#D55E00"}
+    colors = [tone.get((p, e), "#56B4E9") for p, e in zip(cells["progress_group"], cells["effect_group"])]
+    fig = go.Figure(go.Scatter(
+        x=x, y=y, mode="markers+text", text=[f"{n}" if n else "" for n in cells["measures"]],
+        textfont=dict(size=14, color="#000"),
+        marker=dict(symbol="square", size=[18 + 30 * (n / biggest) ** 0.5 if n else 0 for n in cells["measures"]],
+                    color=colors, opacity=0.55, line=dict(color="#333", width=1)),
+        customdata=np.stack([cells["progress_group"], cells["effect_group"],
+                             [groups[g] for g in cells["progress_group"]], [groups[g] for g in cells["effect_group"]],
+                             cells["measures"]], axis=1),
+        hovertemplate="進捗: %{customdata[2]} × 効果: %{customdata[3]}<br>%{customdata[4]}施策(選ぶと一覧)<extra></extra>",
+        showlegend=False))
+    axis = dict(tickmode="array", tickvals=list(range(len(order))), ticktext=names, range=[-0.6, len(order) - 0.4],
+                zeroline=False, showgrid=True, fixedrange=True, tickangle=0)
+    fig.update_layout(xaxis=dict(title="進捗KPIの状況(施策で最も悪いもの)", side="top", **axis),
+                      yaxis=dict(title="効果KPIの状況", autorange="reversed", **axis), dragmode=False)
+    # the two cells that say most about a measure's logic: shaded, named at their top
+    a, g = order.index("attention"), order.index("good")
+    for x0, y0, text in ((g, a, "実施は順調<br>効果が出ていない"), (a, g, "効果はあるが<br>実施が遅れ")):
+        fig.add_shape(type="rect", x0=x0 - 0.5, x1=x0 + 0.5, y0=y0 - 0.5, y1=y0 + 0.5, line_width=0,
+                      fillcolor="#E69F00", opacity=0.12, layer="below")
+        fig.add_annotation(x=x0, y=y0 - 0.47, text=text, showarrow=False, yanchor="top", font=dict(size=9, color="#333"))
+    return _layout(fig, height=460, title="進捗 × 効果(施策数)", margin=dict(l=10, r=10, t=110, b=10))
 
 
 def stacked_status(df: pd.DataFrame, category: str, title: str, statuses: pd.DataFrame) -> go.Figure:

@@ -23,7 +23,7 @@ def empty_state(held: dict) -> None:
         f"- 計画文書に記載された実績は {held['document_figures']}件です(施策詳細に出典とともに表示)。",
         icon="ℹ️")
     left, middle, right = st.columns(3)
-    left.download_button("実績入力テンプレート(Excel)", state.query(template.template_xlsx),
+    left.download_button("実績入力テンプレート(Excel)", state.query(template.template_bytes, "xlsx"),
                          file_name="実績入力テンプレート.xlsx", icon=":material/download:",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     middle.page_link("pages/upload.py", label="データ登録へ(担当者のサインインが必要)", icon=":material/upload:")
@@ -73,3 +73,27 @@ def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
     if rows:
         filters.put("measure", int(df.iloc[rows[0]]["measure_no"]))
         st.switch_page("pages/measure.py")
+
+
+def logic_model(m: dict, kpis: pd.DataFrame, effects: list[str]) -> None:
+    """The measure's logic model, live: 取組 → 進捗KPI → 効果KPI → 期待される効果, each KPI with its status,
+    and what each link reads as now (attention.logic_links). Columns stack on a phone."""
+    from warehouse import attention
+
+    st.subheader("ロジックモデル(取組から効果まで)")
+    # the activities in short: what the measure does and funds; the full text is in the expander below
+    written = len(m["overview_items"]) or (1 if m["overview"] else 0)
+    boxes = [
+        ("① 取組", [labels.plain(m["title"])] + [f"予算事業: {labels.plain(b)}" for b in m["budget_items"]]
+         + ([f"課題・取組概要 {written}項目(下の「課題・取組概要(全文)」)"] if written else [])),
+        *[(title, [f"{labels.status(r.status_icon, r.status_label)} {r.kpi_id} {labels.plain(r.name)}"
+                   for r in kpis[kpis["kind"] == kind].itertuples()] or ["(KPIの設定なし)"])
+          for title, kind in (("② 進捗KPI(アウトプット)", "progress"), ("③ 効果KPI(アウトカム)", "effect"))],
+        ("④ 期待される効果(計画の記載)", effects or ["(記載なし)"]),
+    ]
+    for col, (title, lines) in zip(st.columns(4), boxes):
+        box = col.container(border=True)
+        box.markdown(f"**{title}**")
+        box.markdown("\n".join(f"- {line}" for line in lines))
+    links = attention.logic_links(attention.kind_group(kpis, "progress"), attention.kind_group(kpis, "effect"))
+    st.markdown("\n".join(f"- **{link}**: {reading}" for link, reading in links))

@@ -2,16 +2,22 @@
 
 The URL is the source of truth. Because the sidebar navigation drops the query string, the last
 values are also kept in the session and written back into the URL when another page opens.
+
+Every page shows, under its title, the filters active on it (a chip that clears each; a filter a page
+does not show does not apply there and gets no chip) and 「リンクをコピー」 with the page's full address,
+report date included.
 """
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 KEYS = ("as_of", "ministry", "lead_only", "pillar", "pref", "area", "kpi", "measure", "kind", "q")
 _SESSION = "_filters"
+_BAR = "_filter_bar"  # this run's containers for the chips and the link (made by bar())
 
 
 def restore() -> None:
@@ -22,6 +28,64 @@ def restore() -> None:
             saved[key] = st.query_params[key]
         elif key in saved:
             st.query_params[key] = saved[key]
+
+
+def bar(container=st) -> None:
+    """Make, under the page title, the row of active-filter chips and the 「リンクをコピー」 popover; the
+    filters fill it as the page declares them."""
+    row = container.container(horizontal=True, vertical_alignment="center", key="filter_bar")
+    chips = row.container(horizontal=True, width="content")
+    clear = row.empty()  # 「すべて解除」 once a second filter is active
+    link = row.popover("リンクをコピー", icon=":material/link:", help="この画面(基準日・絞り込みを含む)のアドレス")
+    with link:
+        st.caption("右上のボタンでコピーできます。基準日と絞り込みを含むため、後でデータが追加されても同じ内容を開きます。")
+        address = st.empty()
+    st.session_state[_BAR] = {"chips": chips, "clear": clear, "address": address, "keys": []}
+    _show_link()
+
+
+def link(params: dict[str, str], base: str) -> str:
+    """The address of this view: the page's URL without its old query, with the filters in force."""
+    page_url = base.split("?", 1)[0].split("#", 1)[0]
+    return page_url + ("?" + urllib.parse.urlencode(params) if params else "")
+
+
+def _show_link() -> None:
+    where = st.session_state.get(_BAR)
+    if where:
+        try:
+            base = st.context.url or ""
+        except Exception:  # no browser (AppTest): a relative address
+            base = ""
+        where["address"].code(link(st.query_params.to_dict(), base), language=None, wrap_lines=True)
+
+
+def _clear(key: str) -> None:
+    # a callback runs before the rerun, when a widget's state may still be changed
+    put(key, None)
+    st.session_state.pop(f"f_{key}", None)
+
+
+def note(text: str) -> None:
+    """A fixed fact beside the chips (the report date), not a filter one can clear."""
+    where = st.session_state.get(_BAR)
+    if where:
+        where["chips"].markdown(text)
+
+
+def _clear_all(keys: list[str]) -> None:
+    for key in keys:
+        _clear(key)
+
+
+def _chip(key: str, text: str) -> None:
+    where = st.session_state.get(_BAR)
+    if where:
+        where["chips"].button(f"{text} ✕", key=f"chip_{key}", on_click=_clear, args=(key,), help="この絞り込みを解除")
+        where["keys"].append(key)
+        if len(where["keys"]) == 2:  # the list object keeps growing with the page's later filters
+            where["clear"].button("すべて解除", key="chip_all", on_click=_clear_all, args=(where["keys"],),
+                                  type="tertiary", icon=":material/filter_alt_off:")
 
 
 def get(key: str, default: str | None = None) -> str | None:
@@ -36,6 +100,7 @@ def put(key: str, value) -> None:
     else:
         st.query_params[key] = str(value)
         saved[key] = str(value)
+    _show_link()
 
 
 def select(label: str, key: str, options: Sequence[str], format_func: Callable[[str], str] = str,
@@ -47,6 +112,8 @@ def select(label: str, key: str, options: Sequence[str], format_func: Callable[[
     value = container.selectbox(label, choices, index=index, key=f"f_{key}",
                                 format_func=lambda v: all_label if v is None else format_func(v))
     put(key, value)
+    if value is not None and all_label:
+        _chip(key, f"{label.split('(')[0]}: {format_func(value)}")
     return value
 
 
@@ -54,12 +121,16 @@ def text(label: str, key: str, container=st, max_chars: int = 100) -> str | None
     """A text input (search) bound to the query parameter `key`; shown as typed, searched as plain text."""
     value = container.text_input(label, value=get(key) or "", key=f"f_{key}", max_chars=max_chars).strip()
     put(key, value or None)
+    if value:
+        _chip(key, f"{label}: 「{value}」")
     return value or None
 
 
 def toggle(label: str, key: str, container=st) -> bool:
     value = container.toggle(label, value=get(key) == "1", key=f"f_{key}")
     put(key, "1" if value else None)
+    if value:
+        _chip(key, label)
     return value
 
 

@@ -63,9 +63,22 @@ def deadline(d) -> str:
 
 
 def location(where: str) -> str:
-    """'004_….txt line 453' → 'テキスト版 453行目': the place in a source document without its stored file name."""
-    m = re.fullmatch(r"\S+\.txt line (\d+)", str(where))
-    return f"テキスト版 {m.group(1)}行目" if m else str(where)
+    """A place in a source document in Japanese, without its stored file name: '004_….txt line 453' →
+    'テキスト版 453行目'; 'line 361, 施策 No 5, column 対応する柱' → '361行目、施策 No 5、列「対応する柱」'."""
+    text = str(where)
+    if m := re.fullmatch(r"\S+\.txt line (\d+)", text):
+        return f"テキスト版 {m.group(1)}行目"
+    parts = []
+    for part in text.split(", "):
+        if m := re.fullmatch(r"line (\d+)", part):
+            parts.append(f"{m.group(1)}行目")
+        elif m := re.fullmatch(r"column (\d+)", part):
+            parts.append(f"{m.group(1)}列目")
+        elif m := re.fullmatch(r"column (.+)", part):
+            parts.append(f"列「{m.group(1)}」")
+        else:
+            parts.append(part)
+    return "、".join(parts)
 
 
 def timestamp(t) -> str:

@@ -23,8 +23,10 @@ def start(title: str, caption: str | None = None) -> dt.date:
     if caption:
         st.caption(caption)
     filters.restore()
+    filters.bar()
     as_of = filters.as_of(state.query(queries.default_as_of), container=st.sidebar)
     st.sidebar.caption(f"基準日: {labels.date_ja(as_of)}")
+    filters.note(f":material/event: 基準日 {labels.date_ja(as_of)}")  # the sidebar is folded away on a phone
     return as_of
 
 

@@ -11,6 +11,78 @@ import pandas as pd
 ATTENTION = ("deterioration", "missed", "limited", "acceleration_needed", "awaiting_result", "achieved_then_fell")
 
 
+# The readings the 進捗 × 効果 matrix crosses, from a measure's roll-up status of each kind: what asks for
+# action, what is on course, a direction only (no target), nothing to judge yet. Four, so that the
+# matrix reads at a glance on a phone; the cell's measures show their full statuses.
+GROUPS = {"attention": "要対応", "good": "達成・順調", "trend": "目標なし・傾向", "none": "データなし・不足"}
+
+
+def status_group(code: str, family: str) -> str:
+    if code in ATTENTION:
+        return "attention"
+    return {"target": "good", "trend": "trend"}.get(family, "none")
+
+
+def with_groups(matrix: pd.DataFrame) -> pd.DataFrame:
+    """queries.measure_matrix with the reading (GROUPS) of each measure's 進捗 and 効果 status."""
+    return matrix.assign(
+        progress_group=[status_group(c, f) for c, f in zip(matrix["progress_status"], matrix["progress_family"])],
+        effect_group=[status_group(c, f) for c, f in zip(matrix["effect_status"], matrix["effect_family"])])
+
+
+def outcome_cells(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Measures counted per 進捗 group × 効果 group (every one of the 16 cells, zero included), with the
+    measure numbers of each cell; `matrix` is queries.measure_matrix."""
+    d = with_groups(matrix)
+    grid = pd.MultiIndex.from_product([list(GROUPS), list(GROUPS)], names=["progress_group", "effect_group"])
+    cells = d.groupby(["progress_group", "effect_group"])["measure_no"].agg(list).reindex(grid)
+    cells = cells.map(lambda v: v if isinstance(v, list) else []).rename("measure_nos").reset_index()
+    return cells.assign(measures=cells["measure_nos"].map(len))
+
+
+def in_cell(matrix: pd.DataFrame, progress_group: str | None, effect_group: str | None) -> pd.DataFrame:
+    """The measures of one cell of the matrix (either group None: any), worst first."""
+    d = with_groups(matrix)
+    keep = pd.Series(True, index=d.index)
+    if progress_group:
+        keep &= d["progress_group"] == progress_group
+    if effect_group:
+        keep &= d["effect_group"] == effect_group
+    return d[keep].sort_values(["progress_rank", "effect_rank", "measure_no"], kind="stable")
+
+
+def kind_group(kpis: pd.DataFrame, kind: str) -> str | None:
+    """The reading of a measure's KPIs of one kind (their worst status by roll-up rank); None without KPIs.
+    `kpis`: rows with kind, status, status_rank, status_family (queries.measure_kpi_detail)."""
+    d = kpis[kpis["kind"] == kind]
+    if d.empty:
+        return None
+    worst = d.sort_values("status_rank", kind="stable").iloc[0]
+    return status_group(worst["status"], worst["status_family"])
+
+
+def logic_links(progress: str | None, effect: str | None) -> list[tuple[str, str]]:
+    """What each link of a measure's logic model (取組 → 進捗 → 効果 → 期待される効果) says, from the readings
+    of its 進捗 and 効果 KPIs: (link, reading in Japanese)."""
+    first = {"good": "取組は成果(アウトプット)につながっている", "attention": "取組の成果(アウトプット)が遅れている",
+             "trend": "進捗KPIに目標がなく、傾向のみ分かる", "none": "進捗の実績がまだない(報告待ち)",
+             None: "進捗KPIが設定されていない"}[progress]
+    pair = {("good", "good"): "実施・効果とも順調",
+            ("good", "attention"): "実施は順調だが効果が出ていない: 施策の効き目(効果が出る道筋)を点検する",
+            ("attention", "good"): "効果は出ているが実施が遅れている: 実施の遅れの理由を確認する",
+            ("attention", "attention"): "実施・効果とも要対応"}
+    if (progress, effect) in pair:
+        second = pair[(progress, effect)]
+    elif effect is None:
+        second = "効果KPIが設定されていない"
+    else:
+        missing = [n for n, g in (("進捗", progress), ("効果", effect)) if g in ("none", None)]
+        second = (f"{'・'.join(missing)}の実績がないため、つながりを判定できない" if missing
+                  else "目標のないKPIがあるため、傾向のみ比べられる")
+    return [("取組 → 進捗", first), ("進捗 → 効果", second),
+            ("効果 → 期待される効果", "計画上の想定(データでは検証していない)")]
+
+
 def needing_attention(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """The national KPIs (進捗 and 効果) that need attention as of a date, worst first, with their measure,
     its ministries, latest value against the target, deadline, projection and the reason. One status

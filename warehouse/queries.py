@@ -116,13 +116,14 @@ def status_counts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFram
 
 def measure_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date, pillar: str | None = None,
                    ministry: str | None = None) -> pd.DataFrame:
-    """One row per measure: its 進捗 and 効果 status (codes, labels, ranks) and pillar."""
+    """One row per measure: its 進捗 and 効果 status (codes, labels, roll-up ranks, families) and pillar."""
     sql = """
         select ms.measure_no, ms.title, coalesce(ms.pillar, '(柱なし)') as pillar,
                coalesce(p.short_name, '(柱なし)') as pillar_short,
                ms.lead_ministries, ms.progress_status, ms.progress_label, ms.progress_icon,
-               ms.effect_status, ms.effect_label, ms.effect_icon, sp.sort_order as progress_rank,
-               se.sort_order as effect_rank, ms.includes_synthetic
+               ms.effect_status, ms.effect_label, ms.effect_icon, sp.rank as progress_rank,
+               se.rank as effect_rank, sp.family as progress_family, se.family as effect_family,
+               ms.includes_synthetic
         from measure_status_as_of(?) ms
         left join pillars p on p.name = ms.pillar
         join statuses sp on sp.code = ms.progress_status
@@ -347,10 +348,12 @@ def measure_kpi_detail(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_n
     sql = """select s.kpi_id, s.kind, s.name, s.unit, s.base_value, s.base_date as base_end, s.latest_value,
                     s.latest_date as latest_end, s.latest_period, s.target_value, s.target_date, s.status, s.status_label,
                     s.status_icon, s.status_reason, s.status_rule, s.pace_basis, s.projected_value, s.projected_reach_date,
-                    s.reaches_by_deadline, k.source_text, k.target_text, k.area_level, sm.label as method_label
+                    s.reaches_by_deadline, k.source_text, k.target_text, k.area_level, sm.label as method_label,
+                    st.rank as status_rank, st.family as status_family
              from kpi_status_as_of(?) s
              join kpis k using (kpi_id)
              join status_methods sm on sm.method = s.status_method
+             join statuses st on st.code = s.status
              where s.area_code = '000000' and s.measure_no = ?
              order by case s.kind when 'progress' then 0 when 'effect' then 1 else 2 end, s.kpi_id"""
     return con.execute(sql, [as_of, measure_no]).df()

@@ -120,9 +120,9 @@ def write_template(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, kpi_ids
     return len(kpis)
 
 
-def template_xlsx(con: duckdb.DuckDBPyConnection) -> bytes:
-    """The Excel template of every KPI, as bytes (for a download button)."""
+def template_bytes(con: duckdb.DuckDBPyConnection, fmt: str = "xlsx") -> bytes:
+    """The template of every KPI ('xlsx' or 'csv'), as bytes (for a download button)."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "template.xlsx"
-        write_template(con, path, "xlsx")
+        path = Path(tmp) / f"template.{fmt}"
+        write_template(con, path, fmt)
         return path.read_bytes()
