@@ -230,7 +230,7 @@ def coverage(con: duckdb.DuckDBPyConnection, as_of: dt.date = COVERAGE_AS_OF) ->
         """select s.status_rule as rule, count(*) as kpis,
                   count(*) filter (where s.status <> 'no_data') as with_reading,
                   count(*) filter (where st.judged) as judged
-           from kpi_status_as_of(?) s join statuses st on st.code = s.status
+           from kpi_status_as_of(?, national_only := true) s join statuses st on st.code = s.status
            where s.area_code = '000000' group by all""", [as_of]).df().set_index("rule")
 
 

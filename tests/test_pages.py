@@ -173,6 +173,32 @@ def test_active_filters_show_as_chips_that_clear_them(demo, monkeypatch):
     assert "as_of=2021-03-31" in link and "ministry" not in link
 
 
+ROUND_TRIP = {  # every filter of every page, as a link would carry it
+    "overview": {"ministry": "総務省", "lead_only": "1"},
+    "ministries": {"ministry": "国土交通省", "lead_only": "1"},
+    "pillars": {"pillar": "官民データの容易な利用等"},
+    "measures": {"pillar": "官民データの容易な利用等", "ministry": "総務省", "lead_only": "1", "q": "推進"},
+    "municipalities": {"kpi": "M64-E1", "pref": "13", "area": "131016"},
+    "measure": {"measure": "64"},
+    "schedule": {"ministry": "総務省"},
+    "export": {"ministry": "総務省"},
+}
+
+
+@pytest.mark.parametrize("page", ROUND_TRIP)
+def test_every_filter_and_the_report_date_survive_a_link(page, demo, monkeypatch):
+    params = {"as_of": "2020-09-30", **ROUND_TRIP[page]}
+    at = open_page(page, demo, monkeypatch, params)
+    assert not at.exception, at.exception
+    for key, value in params.items():
+        assert at.query_params[key] in (value, [value]), (key, at.query_params[key])
+    widgets = {w.key: w.value for w in [*at.selectbox, *at.toggle, *at.text_input, *at.date_input]}
+    assert widgets["f_as_of"] == dt.date(2020, 9, 30)
+    for key, value in ROUND_TRIP[page].items():
+        shown = widgets[f"f_{key}"]
+        assert (shown is True if key == "lead_only" else str(shown) == value), (key, shown)
+
+
 def test_a_link_reproduces_the_view(demo, monkeypatch):
     at = open_page("measure", demo, monkeypatch, {"measure": "64", "as_of": "2021-03-31"})
     assert "No 64" in at.header[0].value

@@ -237,6 +237,9 @@ def test_municipality_rows_are_summed_to_the_national_status(wh, tmp_path):
     areas = dict(q(wh, "select area_code, status from kpi_status_as_of(date '2020-06-30') "
                        "where kpi_id = 'M36-E1' and area_code <> '000000'"))
     assert areas["401307"] == "achieved" and areas["472018"] == "not_adopted"
+    # the national-only form gives exactly the national rows, every column, every KPI
+    every = "select * from kpi_status_as_of(date '2020-06-30'{}) {} order by kpi_id"
+    assert q(wh, every.format(", national_only := true", "")) == q(wh, every.format("", "where area_code = '000000'"))
 
 
 def test_relative_target_resolves_from_the_base_year(wh, tmp_path):

@@ -6,25 +6,25 @@ writes the status label or icon on the marks, so colour is never the only signal
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.text import date_to_wareki, year_to_wareki
+from etl.text import year_to_wareki
 from warehouse.attention import ATTENTION
 
 FONT = dict(family="Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif")
 KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考"}
 
 
-def fiscal_year_axis(fig: go.Figure, first: pd.Timestamp, last: pd.Timestamp, **axis) -> go.Figure:
+def fiscal_year_axis(fig: go.Figure, first: pd.Timestamp, last: pd.Timestamp, max_labels: int = 10,
+                     **axis) -> go.Figure:
     """A time axis read in fiscal years: a tick at each 1 April, labelled 和暦 with the western year."""
     first_fy = first.year if first.month >= 4 else first.year - 1
     last_fy = last.year if last.month >= 4 else last.year - 1
     years = list(range(first_fy, last_fy + 1))
-    step = max(1, -(-len(years) // 10))  # at most about ten labels
+    step = max(1, -(-len(years) // max_labels))  # at most about ten labels (fewer on a phone)
     shown = years[::step]
     fig.update_xaxes(type="date", tickmode="array", tickvals=[pd.Timestamp(f"{y}-04-01") for y in shown],
                      ticktext=[f"{year_to_wareki(y)}<br>({y})" for y in shown], **axis)
@@ -187,75 +187,3 @@ def _series_axis(fig: go.Figure, series: pd.DataFrame, kpi: dict, as_of: dt.date
     if kpi.get("target_date") is not None and not pd.isna(kpi.get("target_date")):
         points.append(pd.Timestamp(kpi["target_date"]))
     fiscal_year_axis(fig, min(points), max(points))
-
-
-def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]]) -> go.Figure:
-    """The 工程表 as bars per item from FY start to FY end, grouped by section, with phase bands."""
-    d = items.copy()
-    d["start"] = pd.to_datetime(d["start_fy"].astype(str) + "-04-01")
-    d["end"] = pd.to_datetime((d["end_fy"] + 1).astype(str) + "-03-31")
-    d["label"] = d["item_id"] + " " + d["title"].str.slice(0, 22)
-    fig = go.Figure()
-    colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-    for k, (section, g) in enumerate(d.groupby("section", sort=False)):
-        fig.add_bar(y=g["label"], x=(g["end"] - g["start"]).dt.days * 86400000, base=g["start"], orientation="h",
-                    name=section[:24], marker_color=colors[k % len(colors)],
-                    customdata=np.stack([g["title"], g["ministries"].map(lambda m: "、".join(m)), g["start_fy"], g["end_fy"]], axis=1),
-                    hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}〜%{customdata[3]}年度<extra></extra>")
-    for first, last, name in phases:
-        x0, x1 = pd.Timestamp(f"{first}-04-01"), pd.Timestamp(f"{last + 1}-03-31")
-        fig.add_vrect(x0=x0, x1=x1, fillcolor="#999" if name == "中期" else "#ddd", opacity=0.12, line_width=0,
-                      annotation_text=name, annotation_position="top left")
-    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#D55E00", width=2),
-                  annotation_text=f"基準日 {date_to_wareki(as_of)}", annotation_position="top right")
-    fiscal_year_axis(fig, pd.Timestamp("2013-04-01"), pd.Timestamp("2022-03-31"), range=["2013-04-01", "2022-03-31"], side="top")
-    fig.update_layout(yaxis=dict(type="category", autorange="reversed"), barmode="overlay",
-                      legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0))
-    return _layout(fig, height=max(420, 18 * len(d) + 120), title="工程表(2013〜2021年度)")
-
-
-@functools.cache
-def _outlines() -> list:
-    import japanmap  # prefecture outlines (Apache-2.0), Hokkaido and Okinawa moved closer
-
-    return japanmap.pref_points(rough=True)
-
-
-def prefecture_map(adoption: pd.DataFrame, outlines: list | None = None) -> go.Figure:
-    """Prefectures filled by adoption rate (Cividis), with the rate written on each one."""
-    outlines = outlines or _outlines()
-    fig = go.Figure()
-    rates = adoption.set_index("prefecture_code")["rate"].to_dict()
-    names = adoption.set_index("prefecture_code")["prefecture"].to_dict()
-    import plotly.colors as pc
-
-    for i, pts in enumerate(outlines, start=1):
-        code = f"{i:02d}"
-        rate = rates.get(code)
-        color = "#eeeeee" if rate is None or pd.isna(rate) else pc.sample_colorscale("Cividis", [float(rate)])[0]
-        xs, ys = zip(*pts)
-        fig.add_scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(color="#555", width=0.5), fillcolor=color,
-                        name=names.get(code, code), showlegend=False,
-                        hovertemplate=f"{names.get(code, code)}: {'—' if rate is None or pd.isna(rate) else f'{rate:.0%}'}<extra></extra>")
-        cx, cy = np.mean(xs), np.mean(ys)
-        if rate is not None and not pd.isna(rate):
-            fig.add_annotation(x=cx, y=cy, text=f"{rate:.0%}", showarrow=False, font=dict(size=8, color="#000"),
-                               bgcolor="rgba(255,255,255,0.6)")
-    fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False,
-                    marker=dict(colorscale="Cividis", cmin=0, cmax=1, color=[0], showscale=True,
-                                colorbar=dict(title="実施率", tickformat=".0%")))
-    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.2))
-    return _layout(fig, height=560, title="都道府県別の実施率(北海道・沖縄は位置を移動)")
-
-
-def municipality_dots(points: pd.DataFrame) -> go.Figure:
-    """Every municipality at its coordinates; state by colour and marker shape."""
-    styles = {"実施済": ("#009E73", "circle"), "未実施": ("#D55E00", "x"), "データなし": ("#BBBBBB", "circle-open")}
-    fig = go.Figure()
-    for state, (color, symbol) in styles.items():
-        d = points[points["state"] == state]
-        fig.add_scattergl(x=d["lon"], y=d["lat"], mode="markers", name=f"{state} ({len(d)})",
-                          marker=dict(color=color, symbol=symbol, size=5), text=d["prefecture"] + d["name"],
-                          hovertemplate="%{text}<extra>" + state + "</extra>")
-    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.2))
-    return _layout(fig, height=560, title="市区町村別の実施状況")

@@ -80,13 +80,16 @@ def query(fn, *args):
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _chart(chart: str, query_name: str, path: str, file_version: tuple[int, int, int], args: tuple):
-    from ui import charts
+def _chart(chart: str, query_name: str, path: str, file_version: tuple[int, int, int], args: tuple, options: tuple):
+    """chart: a function of ui.charts by name, or 'module:function' of another chart module (ui.maps:…)."""
+    module, _, function = chart.rpartition(":")
+    build = getattr(importlib.import_module(module or "ui.charts"), function)
+    return build(_cached(query_name, path, file_version, args), **dict(options))
 
-    return getattr(charts, chart)(_cached(query_name, path, file_version, args))
 
-
-def chart(chart_name: str, fn, *args):
-    """A figure of ui.charts built from a query, both cached on the warehouse version (figures are costly)."""
+def chart(chart_name: str, fn, *args, **options):
+    """A figure built from a query, both cached on the warehouse version (figures are costly): chart_name is
+    a function of ui.charts or 'module:function'; args go to the query, options (small values) to the chart."""
     path = settings.warehouse_path()
-    return _chart(chart_name, f"{fn.__module__}:{fn.__name__}", str(path), version(path), args)
+    return _chart(chart_name, f"{fn.__module__}:{fn.__name__}", str(path), version(path), args,
+                  tuple(sorted(options.items())))

@@ -92,7 +92,7 @@ def needing_attention(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.Data
                st.label as status_label, st.icon as status_icon, st.rank, k.latest_value, k.latest_period,
                k.target_value, k.target_date, k.projected_value, k.projected_reach_date, k.reaches_by_deadline,
                k.status_reason, k.includes_synthetic
-        from kpi_status_as_of(?) k
+        from kpi_status_as_of(?, national_only := true) k
         join measures m using (measure_no)
         join statuses st on st.code = k.status
         where k.area_code = '000000' and k.kind in ('progress', 'effect') and list_contains(?, k.status)
@@ -141,7 +141,7 @@ def reporting_status(con: duckdb.DuckDBPyConnection, as_of: dt.date, by: str) ->
     sql = f"""
         with rows as (
             select {group} as name, k.*
-            from kpi_status_as_of(?) k
+            from kpi_status_as_of(?, national_only := true) k
             join measures m using (measure_no)
             left join pillars p on p.name = m.pillar
             where k.area_code = '000000' and k.kind in ('progress', 'effect')

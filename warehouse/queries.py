@@ -99,7 +99,7 @@ def status_counts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFram
     目標なし・傾向), every status of the family present (zero counts included)."""
     sql = """
         with ks as (select kind, status, case when status_rule = 'trend' then 'trend' else 'target' end as kpi_family
-                    from kpi_status_as_of(?) where area_code = '000000' and kind in ('progress', 'effect'))
+                    from kpi_status_as_of(?, national_only := true) where kind in ('progress', 'effect'))
         select k.kind, f.kpi_family, s.code as status, s.label, s.icon, s.color, s.sort_order, s.judged,
                count(ks.status) as kpis
         from statuses s cross join (values ('progress'), ('effect')) k(kind)
@@ -158,7 +158,7 @@ def kpi_table(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_nos: list[
                ks.status_icon, ks.status_reason, ks.includes_synthetic, ks.status_family, ks.status_rule,
                ks.projected_value, ks.projected_reach_date, ks.reaches_by_deadline, st.rank, st.sort_order,
                coalesce(a.series, s.series) as series
-        from kpi_status_as_of(?) ks
+        from kpi_status_as_of(?, national_only := true) ks
         join measures m using (measure_no)
         join statuses st on st.code = ks.status
         left join series s using (kpi_id)
@@ -217,120 +217,6 @@ def pillar_ministry_matrix(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql).df()
 
 
-# ---------------------------------------------------------------- municipalities
-
-
-def municipal_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """KPIs reported per municipality or prefecture that have data."""
-    sql = """select k.kpi_id, k.name, k.area_level, k.target_value, k.unit from kpis k
-             where k.area_level in ('municipality', 'prefecture')
-               -- the per-area totals list every KPI × level with values, without scanning them
-               and exists (select 1 from core.area_totals t where t.kpi_id = k.kpi_id and t.area_level = k.area_level)
-             order by k.kpi_id"""
-    return con.execute(sql).df()
-
-
-def prefecture_adoption(con: duckdb.DuckDBPyConnection, kpi_ids: str | list[str], as_of: dt.date) -> pd.DataFrame:
-    """Per KPI × prefecture: areas reporting, adopting (latest value > 0) and the adoption rate.
-
-    One query for any number of KPIs: the workbook asks for all of them at once.
-    """
-    ids = [kpi_ids] if isinstance(kpi_ids, str) else list(kpi_ids)
-    sql = """
-        with k as (select kpi_id, area_level from kpis where list_contains(?::varchar[], kpi_id)),
-        latest as (
-            select o.kpi_id, o.area_code, arg_max(o.value, o.period_end) as value
-            from observations_as_of(?) o join k on k.kpi_id = o.kpi_id and o.area_level = k.area_level
-            where o.period_end <= ?::date
-            group by o.kpi_id, o.area_code
-        ),
-        base as (
-            select k.kpi_id, a.prefecture_code, a.area_code from areas a join k on a.level = k.area_level
-        )
-        select b.kpi_id, p.prefecture_code, p.name as prefecture, count(b.area_code) as areas,
-               count(l.area_code) as reporting, count(l.area_code) filter (where l.value > 0) as adopted,
-               count(l.area_code) filter (where l.value > 0) / nullif(count(b.area_code), 0) as rate
-        from areas p
-        join base b on b.prefecture_code = p.prefecture_code
-        left join latest l on l.kpi_id = b.kpi_id and l.area_code = b.area_code
-        where p.level = 'prefecture'
-        group by b.kpi_id, p.prefecture_code, p.name order by b.kpi_id, p.prefecture_code
-    """
-    return con.execute(sql, [ids, as_of, as_of]).df()
-
-
-def municipality_ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, prefecture_code: str | None,
-                         search: str | None) -> pd.DataFrame:
-    """Municipalities by the number of municipality-level KPIs they have adopted."""
-    sql = """
-        with latest as (
-            select o.area_code, o.kpi_id, arg_max(o.value, o.period_end) as value
-            from observations_as_of(?) o join kpis k using (kpi_id)
-            where k.area_level = 'municipality' and o.area_level = 'municipality' and o.period_end <= ?::date
-            group by o.area_code, o.kpi_id
-        )
-        select a.area_code, a.name, a.prefecture, a.kind,
-               count(l.kpi_id) filter (where l.value > 0) as adopted_kpis, count(l.kpi_id) as reported_kpis
-        from areas a left join latest l using (area_code)
-        where a.level = 'municipality' and (? is null or a.prefecture_code = ?)
-          and (? is null or a.name like '%' || ? || '%' or a.name_kana like '%' || ? || '%')
-        group by all order by adopted_kpis desc, a.area_code
-    """
-    s = search or None
-    return con.execute(sql, [as_of, as_of, prefecture_code, prefecture_code, s, s, s]).df()
-
-
-def prefectures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("select prefecture_code, name from areas where level = 'prefecture' order by 1").df()
-
-
-def municipalities(con: duckdb.DuckDBPyConnection, prefecture_code: str) -> pd.DataFrame:
-    sql = "select area_code, name from areas where level = 'municipality' and prefecture_code = ? order by area_code"
-    return con.execute(sql, [prefecture_code]).df()
-
-
-def municipality_profile(con: duckdb.DuckDBPyConnection, area_code: str, as_of: dt.date) -> pd.DataFrame:
-    """Each municipality-level KPI: adopted by this municipality (since when), and the prefecture and national rates."""
-    sql = """
-        with k as (select kpi_id, name, measure_no from kpis where area_level = 'municipality'),
-        obs as (
-            select o.kpi_id, o.area_code, o.period, o.period_end, o.value
-            from observations_as_of(?) o join k using (kpi_id)
-            where o.area_level = 'municipality' and o.period_end <= ?::date
-        ),
-        mine as (
-            select kpi_id, arg_max(value, period_end) as latest,
-                   min(period) filter (where value > 0) as since
-            from obs where area_code = ? group by kpi_id
-        ),
-        latest as (select kpi_id, area_code, arg_max(value, period_end) as value from obs group by all),
-        pref as (
-            select l.kpi_id, avg((l.value > 0)::int) as pref_rate
-            from latest l join areas a using (area_code)
-            where a.prefecture_code = (select prefecture_code from areas where area_code = ?) group by l.kpi_id
-        ),
-        nation as (select kpi_id, avg((value > 0)::int) as national_rate from latest group by kpi_id)
-        select k.kpi_id, k.name, k.measure_no, mine.latest > 0 as adopted, mine.since, pref.pref_rate, nation.national_rate
-        from k join nation using (kpi_id)
-        left join mine using (kpi_id) left join pref using (kpi_id)
-        order by k.kpi_id
-    """
-    return con.execute(sql, [as_of, as_of, area_code, area_code]).df()
-
-
-def municipality_points(con: duckdb.DuckDBPyConnection, kpi_id: str, as_of: dt.date) -> pd.DataFrame:
-    """Every municipality with its coordinates and whether it has adopted (for the dot map)."""
-    sql = """
-        with latest as (
-            select area_code, arg_max(value, period_end) as value from observations_as_of(?)
-            where kpi_id = ? and area_level = 'municipality' and period_end <= ?::date group by area_code)
-        select a.area_code, a.name, a.prefecture, a.lat, a.lon,
-               case when l.value > 0 then '実施済' when l.value is not null then '未実施' else 'データなし' end as state
-        from areas a left join latest l using (area_code) where a.level = 'municipality'
-    """
-    return con.execute(sql, [as_of, kpi_id, as_of]).df()
-
-
 # ---------------------------------------------------------------- measure detail
 
 
@@ -350,7 +236,7 @@ def measure_kpi_detail(con: duckdb.DuckDBPyConnection, as_of: dt.date, measure_n
                     s.status_icon, s.status_reason, s.status_rule, s.pace_basis, s.projected_value, s.projected_reach_date,
                     s.reaches_by_deadline, k.source_text, k.target_text, k.area_level, sm.label as method_label,
                     st.rank as status_rank, st.family as status_family
-             from kpi_status_as_of(?) s
+             from kpi_status_as_of(?, national_only := true) s
              join kpis k using (kpi_id)
              join status_methods sm on sm.method = s.status_method
              join statuses st on st.code = s.status
@@ -477,8 +363,8 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
                 ministry: str | None = None) -> pd.DataFrame:
     """One row per measure × KPI (national) with this month's and last month's status."""
     sql = """
-        with now as (select * from kpi_status_as_of(?) where area_code = '000000' and kind in ('progress', 'effect')),
-        prev as (select kpi_id, status, latest_period from kpi_status_as_of(?) where area_code = '000000'),
+        with now as (select * from kpi_status_as_of(?, national_only := true) where kind in ('progress', 'effect')),
+        prev as (select kpi_id, status, latest_period from kpi_status_as_of(?, national_only := true)),
         src as (  -- distinct pairs first: a handful of sources over millions of rows
             select kpi_id, string_agg(source, ' / ' order by source) as sources
             from (select distinct kpi_id, source from observations_as_of(?) where source is not null)
@@ -520,5 +406,7 @@ def data_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date | None
 
 
 def adoption_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """Adoption rate per municipality-level KPI × prefecture (long form)."""
-    return prefecture_adoption(con, municipal_kpis(con)["kpi_id"].tolist(), as_of)
+    """Adoption rate per municipality-level KPI × prefecture (long form), as the 市区町村別 page shows it."""
+    from warehouse import area_queries
+
+    return area_queries.prefecture_adoption(con, area_queries.municipal_kpis(con)["kpi_id"].tolist(), as_of)

@@ -1,5 +1,7 @@
 -- kpi_status_as_of(d): the status of every KPI × area as known at the end of day d (docs/methodology.md).
-create or replace macro kpi_status_as_of(as_of) as table
+-- kpi_status_as_of(d, national_only := true): the national rows only, without reading every area's values
+-- (a filter on area_code outside the macro cannot skip them: the per-area summary is built first).
+create or replace macro kpi_status_as_of(as_of, national_only := false) as table
 with kpis as (
     select k.kpi_id, k.measure_no, k.section_no, k.kind, k.name, k.unit, k.target_kind, k.target_value, k.target_fy,
            k.target_date, k.target_timing, k.comparator, k.base_fy, k.target_factor, k.direction,
@@ -14,7 +16,7 @@ with kpis as (
 obs as (
     select kpi_id, area_code, area_level, period, fiscal_year, month, period_end, value, is_synthetic
     from observations_as_of(as_of)
-    where period_end <= cast(as_of as date)
+    where period_end <= cast(as_of as date) and (not national_only or area_code = '000000')
 ),
 -- Values reported per area add up to the national value as kpis.aggregation says. The per-area totals
 -- come from core.area_totals (kept by every write), not from a scan of every area's values.
@@ -42,7 +44,7 @@ series as (
     union all by name
     select * from aggregated
     union all by name
-    select o.* from obs o where o.area_code <> '000000'
+    select o.* from obs o where o.area_code <> '000000' and not national_only
 ),
 -- One pass of arg_min/arg_max per series (no window over the rows): at national scale this is the
 -- difference between seconds and a minute. Ties on period_end (FY2020 and 2021-03) go to the larger period.

@@ -6,7 +6,7 @@
 create or replace macro measure_status_as_of(as_of) as table
 with ks as (
     select k.*, st.rank, st.judged
-    from kpi_status_as_of(as_of) k join core.statuses st on st.code = k.status
+    from kpi_status_as_of(as_of, national_only := true) k join core.statuses st on st.code = k.status
     where k.area_code = '000000' and k.kind in ('progress', 'effect')
 ),
 per_kind as (
@@ -36,7 +36,7 @@ select * from final;
 
 create or replace macro ministry_status_as_of(as_of) as table
 with ks as (
-    select * from kpi_status_as_of(as_of) where area_code = '000000' and kind in ('progress', 'effect')
+    select * from kpi_status_as_of(as_of, national_only := true) where kind in ('progress', 'effect')
 ),
 roles as (  -- a ministry counts once as lead (◎) and once among all involved ministries
     select m.measure_no, unnest(m.lead_ministries) as ministry, 'lead' as role from core.measures m
@@ -57,8 +57,8 @@ select *, cast(as_of as date) as as_of from final;
 create or replace macro pillar_status_as_of(as_of) as table
 with ks as (
     select k.*, coalesce(m.pillar, '(柱なし)') as pillar
-    from kpi_status_as_of(as_of) k join core.measures m using (measure_no)
-    where k.area_code = '000000' and k.kind in ('progress', 'effect')
+    from kpi_status_as_of(as_of, national_only := true) k join core.measures m using (measure_no)
+    where k.kind in ('progress', 'effect')
 ),
 final as (
     select pillar, kind, status, any_value(st.label) as status_label,
