@@ -6,7 +6,8 @@ from warehouse import queries
 
 page.start("施策一覧", "官民データ活用推進計画「市町村の施策に関する国の施策一覧」(令和元年) の82施策")
 c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
-pillar = filters.select("柱", "pillar", state.query(queries.pillars), container=c1)
+pillar = filters.select("柱", "pillar", state.query(queries.pillars),
+                        format_func=lambda n: labels.pillar(n, state.query(queries.pillar_short_names)), container=c1)
 ministry = filters.select("府省庁", "ministry", state.query(queries.ministries), container=c2)
 lead_only = filters.toggle("主担当(◎)のみ", "lead_only", container=c3)
 search = filters.text("施策名で検索", "q", container=c4)

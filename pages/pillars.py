@@ -5,11 +5,12 @@ from ui import charts, cockpit, filters, labels, page, state, tables
 from warehouse import attention, queries
 
 as_of = page.start("柱別", "官民データ活用推進計画の柱ごとの状況")
-pillar = filters.select("柱", "pillar", state.query(queries.pillars))
+pillar = filters.select("柱", "pillar", state.query(queries.pillars),
+                        format_func=lambda n: labels.pillar(n, state.query(queries.pillar_short_names)))
 
 if pillar:
     measures = state.query(queries.measures_of, None, False, pillar)
-    st.subheader(f"{pillar}: {len(measures)}施策")
+    st.subheader(f"{labels.pillar(pillar, state.query(queries.pillar_short_names))}: {len(measures)}施策")
     tables.kpi_table(state.query(queries.kpi_table, as_of, tuple(measures)), f"kpis_pillar_{as_of}")
 else:
     st.info("柱を選ぶと、その施策とKPIの一覧を表示します。")

@@ -157,3 +157,8 @@ COLUMNS_JA = {
 def ja_columns(df: pd.DataFrame) -> pd.DataFrame:
     """The same frame with Japanese column headings where one is defined."""
     return df.rename(columns=COLUMNS_JA)
+
+
+def pillar(name: str, short: dict[str, str]) -> str:
+    """One vocabulary for pillars: the short name the pages use, the official name beside it."""
+    return f"{short[name]}({name})" if short.get(name) and short[name] != name else name

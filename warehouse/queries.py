@@ -18,6 +18,11 @@ def pillars(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("select name from pillars order by sort_order").fetchall()]
 
 
+def pillar_short_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Official pillar name → the short name the pages use (オープンデータ, …)."""
+    return dict(con.execute("select name, short_name from pillars").fetchall())
+
+
 def ministries(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Ministries and groups that at least one measure names, in the government's order."""
     sql = "select name from ministries where measures > 0 order by sort_order, name"
