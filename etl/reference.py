@@ -195,3 +195,11 @@ def similarity_settings() -> tuple[list[str], float]:
     """(stop bigrams, threshold) for suggesting schedule items related to a measure."""
     data = _load("similarity.yaml")
     return list(data["stop_bigrams"]), float(data["threshold"])
+
+
+def ink(fill: str) -> str:
+    """Black text on a status fill, white where black would read below WCAG's 4.5:1 (期限後の実績未報告 is
+    filled black, 期限内達成・その後低下 dark blue)."""
+    r, g, b = (int(fill.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    lum = sum(w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4) for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
+    return "000000" if (lum + 0.05) / 0.05 >= 4.5 else "FFFFFF"

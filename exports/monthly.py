@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from etl.reference import ink
 from etl.safety import FORMULA_START
 from etl.text import date_to_wareki, fy_label
 from warehouse import queries
@@ -149,7 +150,7 @@ def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synth
             cell = _set(ws, i, c, value, fmt, alignment=wrap, border=rule)
             if c == 17:
                 cell.fill = PatternFill("solid", fgColor=r.status_color.lstrip("#"))
-                cell.font = Font(name=FONT_NAME, size=10, bold=True)
+                cell.font = Font(name=FONT_NAME, size=10, bold=True, color=ink(r.status_color))
         # spreadsheet programs do not grow rows for wrapped text on their own: set the height from the text
         lines = max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values) if isinstance(v, str))
         ws.row_dimensions[i].height = 14 * min(lines, 5)
@@ -168,7 +169,9 @@ def _counts(ws: Worksheet, row: int, rows: pd.DataFrame, by: str, statuses: pd.D
         cell = _set(ws, row, c, h, font=Font(name=FONT_NAME, size=10, bold=True), fill=HEADER_FILL,
                     alignment=Alignment(horizontal="center", wrap_text=True))
         if c > 2 and c <= 2 + len(codes):
-            cell.fill = PatternFill("solid", fgColor=codes.iloc[c - 3]["color"].lstrip("#"))
+            color = codes.iloc[c - 3]["color"]
+            cell.fill = PatternFill("solid", fgColor=color.lstrip("#"))
+            cell.font = Font(name=FONT_NAME, size=10, bold=True, color=ink(color))
     pivot = rows.groupby([by, "kind", "status"]).size().unstack("status", fill_value=0)
     for (group, kind), counts in pivot.iterrows():
         row += 1
@@ -287,7 +290,8 @@ def _notes(ws: Worksheet, statuses: pd.DataFrame, sources: pd.DataFrame, report:
     _set(ws, row, 1, "状況の定義", font=Font(name=FONT_NAME, size=12, bold=True))
     row += 1
     for s in statuses.itertuples():
-        _set(ws, row, 1, f"{s.icon} {s.label}", fill=PatternFill("solid", fgColor=s.color.lstrip("#")))
+        _set(ws, row, 1, f"{s.icon} {s.label}", fill=PatternFill("solid", fgColor=s.color.lstrip("#")),
+             font=Font(name=FONT_NAME, size=10, color=ink(s.color)))
         _set(ws, row, 2, s.description)
         row += 1
     row += 1

@@ -23,8 +23,11 @@ st.plotly_chart(charts.stacked_status(comparison[comparison["family"] != "trend"
 if (comparison["family"] == "trend").any():
     st.plotly_chart(charts.stacked_status(comparison[comparison["family"] == "trend"], "pillar_short",
                                          "柱別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="pillar_trend_bars")
-page.download(labels.ja_columns(comparison[["pillar", "kind", "status_label", "kpis"]].assign(
-    kind=comparison["kind"].map(labels.KIND_JA))), f"pillars_{as_of}")
+with st.expander("表とダウンロード"):  # the charts' text alternative, as on 府省庁別
+    table = labels.ja_columns(comparison[["pillar", "kind", "status_label", "kpis"]].assign(
+        kind=comparison["kind"].map(labels.KIND_JA)))
+    st.dataframe(placeholder="—", data=table, hide_index=True)
+    page.download(table, f"pillars_{as_of}")
 
 cockpit.reporting_table(state.query(attention.reporting_status, as_of, "pillar"), "柱", f"pillars_{as_of}")
 

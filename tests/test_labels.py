@@ -19,3 +19,10 @@ def test_the_link_keeps_every_filter_and_drops_the_old_query():
                        "http://host:8501/ministries?as_of=2020-01-01#top")
     assert url == "http://host:8501/ministries?as_of=2021-03-31&ministry=%E7%B7%8F%E5%8B%99%E7%9C%81&q=a%26b"
     assert filters.link({}, "http://host/x?y=1") == "http://host/x"
+
+
+def test_text_on_a_status_fill_keeps_four_and_a_half_to_one():
+    from etl.reference import ink
+
+    assert ink("#000000") == "FFFFFF" and ink("#0072B2") == "FFFFFF"  # 期限後の実績未報告, 期限内達成・その後低下
+    assert ink("#F0E442") == "000000" and ink("#EEEEEE") == "000000" and ink("#D55E00") == "000000"

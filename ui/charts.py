@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from etl.reference import ink
 from etl.text import year_to_wareki
 from warehouse.attention import ATTENTION
 
@@ -102,8 +103,11 @@ def stacked_status(df: pd.DataFrame, category: str, title: str, statuses: pd.Dat
     fig = go.Figure()
     for s in order.itertuples():
         name = f"{s.icon} {s.label}"
+        # the icon and count on each segment: told apart without colour
         fig.add_bar(y=rows, x=counts[s.code].tolist(), name=name, orientation="h", marker_color=s.color,
-                    marker_line=dict(color="#333", width=0.5), hovertemplate=f"%{{y}} {name}: %{{x}}<extra></extra>")
+                    marker_line=dict(color="#333", width=0.5), hovertemplate=f"%{{y}} {name}: %{{x}}<extra></extra>",
+                    text=[f"{s.icon}{n}" if n else "" for n in counts[s.code]], textposition="inside",
+                    insidetextanchor="middle", textfont=dict(color="#" + ink(s.color), size=11))
     fig.update_layout(barmode="stack", xaxis_title="KPI数", yaxis=dict(autorange="reversed", type="category"),
                       legend=dict(traceorder="normal"))
     return _layout(fig, height=max(300, 24 * len(rows) + 100), title=title)
@@ -133,7 +137,7 @@ def milestone_reports(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Fig
     """A dated milestone: its reports as 未実施 / 実施済 points (nothing in between) and its deadline."""
     fig = go.Figure()
     done = series["value"] >= 1
-    for mask, name, color, symbol in ((~done, "未実施の報告", "#999999", "circle-open"), (done, "実施済の報告", "#009E73", "circle")):
+    for mask, name, color, symbol in ((~done, "未実施の報告", "#767676", "circle-open"), (done, "実施済の報告", "#009E73", "circle")):
         d = series[mask]
         fig.add_scatter(x=d["period_end"], y=d["value"].clip(0, 1), mode="markers", name=name,
                         marker=dict(size=12, color=color, symbol=symbol, line=dict(color=color, width=2)))
@@ -169,7 +173,7 @@ def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure
         base, t0 = kpi.get("base_value"), kpi.get("base_end")
         if pd.notna(base) and pd.notna(t0):
             fig.add_scatter(x=[t0, tdate], y=[base, target], mode="lines", name="目標に必要な経路(線形)",
-                            line=dict(color="#999", dash="dot"))
+                            line=dict(color="#767676", dash="dot"))
             latest, t = kpi.get("latest_value"), kpi.get("latest_end")
             if kpi.get("pace_basis") in ("cagr", "linear") and pd.notna(latest) and pd.Timestamp(t) < pd.Timestamp(tdate):
                 x, y = pace_path(base, pd.Timestamp(t0), latest, pd.Timestamp(t), pd.Timestamp(tdate), kpi["pace_basis"])

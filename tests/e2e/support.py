@@ -28,7 +28,8 @@ def free_port() -> int:
 def serve(warehouse: Path, secrets: Path | None = None, **env):
     """`streamlit run app.py` on the warehouse until the block ends; yields its base URL."""
     port = free_port()
-    env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), **env)
+    # no file watcher: a file saved while the tests run would leave Streamlit's "Rerun" prompt up
+    env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), STREAMLIT_SERVER_FILE_WATCHER_TYPE="none", **env)
     extra = ["--secrets.files", str(secrets)] if secrets else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),

@@ -130,8 +130,7 @@ def test_no_serious_or_critical_accessibility_violation_on_any_page(warehouses, 
                 blocking.setdefault(where, []).append(f"{v['rule']} ({v['impact']}): {v['help']} — " + "; ".join(
                     " ".join(map(str, n["target"])) for n in left[:5]))
 
-    # no file watcher: a source file saved while the check runs must not leave a "Rerun" prompt behind
-    with serve(warehouses[data], SHINCHOKU_SQL_PUBLIC="1", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none") as url:
+    with serve(warehouses[data], SHINCHOKU_SQL_PUBLIC="1") as url:
         for width, (w, h) in WIDTHS.items():
             context = browser.new_context(viewport={"width": w, "height": h}, locale="ja-JP")
             pg = context.new_page()
