@@ -7,7 +7,7 @@ from warehouse import queries
 as_of = page.start("工程表", "地方創生IT利活用促進プラン 実施スケジュール(平成27年6月30日)")
 ministry = filters.select("府省庁", "ministry", state.query(queries.schedule_ministries))
 items = state.query(queries.schedule, ministry)
-phases = [(2013, 2015, "短期"), (2016, 2018, "中期"), (2019, 2021, "長期")]
+phases = ((2013, 2015, "短期"), (2016, 2018, "中期"), (2019, 2021, "長期"))
 # Plotly cannot move its legend or thin its year labels by screen width: phones say so in their user agent.
 phone = "Mobi" in st.context.headers.get("User-Agent", "")
 if items.empty:
@@ -21,8 +21,8 @@ else:
                "(終了: 計画期間が基準日の年度より前に終わっている、実施中: 基準日の年度が計画期間内、開始前: 計画期間がまだ始まっていない)。"
                "実施の結果を示すものではありません。棒の色と模様は施策群、薄い棒は計画上終了した工程、やや薄い棒は開始前の工程です。")
     # on a phone the tool bar would cover the year labels
-    st.plotly_chart(gantt.gantt(items, as_of, phases, compact=phone), key="gantt",
-                    config={"displayModeBar": not phone})
+    st.plotly_chart(state.chart("ui.gantt:gantt", queries.schedule, ministry, as_of=as_of, phases=phases, compact=phone),
+                    key="gantt", config={"displayModeBar": not phone})
     view = items.assign(ministries=items["ministries"].map(labels.join),
                         期間=items["start_fy"].map(labels.fy) + " 〜 " + items["end_fy"].map(labels.fy))
     st.dataframe(placeholder="—", data=view[["item_id", "title", "state", "期間", "ministries", "section", "phase"]].rename(

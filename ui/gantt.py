@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ def _rows(d: pd.DataFrame, chars: float, above: bool) -> tuple[list[float], list
     return bars, at, texts, rules, y
 
 
-def gantt(items: pd.DataFrame, as_of: dt.date, phases: list[tuple[int, int, str]], compact: bool = False) -> go.Figure:
+def gantt(items: pd.DataFrame, as_of: dt.date, phases: Sequence[tuple[int, int, str]], compact: bool = False) -> go.Figure:
     """Bars per item from the start of its first fiscal year to the end of its last, under a header row per
     section (施策群), the plan status (計画上の状況) written per item, and the report-date line.
 
