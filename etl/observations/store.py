@@ -34,7 +34,7 @@ from etl.errors import WarehouseBusy, WarehouseDamaged
 from etl.text import date_to_wareki
 
 JST = ZoneInfo("Asia/Tokyo")
-HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine")
+HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine", "kpi_comments")
 LOCK_TIMEOUT_S = 120.0  # override with $SHINCHOKU_LOCK_TIMEOUT
 KEEP_GENERATIONS = 3  # override with $SHINCHOKU_KEEP_GENERATIONS
 
@@ -262,6 +262,23 @@ def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFram
                        from frame""")
         con.unregister("frame")
     return batch_id
+
+
+COMMENT_COLUMNS = ("kpi_id", "area_code", "period", "progress", "next_steps", "office", "person", "sheet", "row_number")
+
+
+def insert_comments(con: duckdb.DuckDBPyConnection, batch_id: int, comments: pd.DataFrame, is_synthetic: bool = False) -> int:
+    """Add the commentary rows of a batch (core.kpi_comments); a later batch's row on the same key is its
+    next revision (view kpi_comments_history). Returns the number of rows."""
+    if comments.empty:
+        return 0
+    frame = comments.reindex(columns=list(COMMENT_COLUMNS)).assign(batch_id=batch_id, is_synthetic=is_synthetic)
+    con.register("comments_frame", frame)
+    try:
+        con.execute("insert into core.kpi_comments by name select * from comments_frame")
+    finally:
+        con.unregister("comments_frame")
+    return len(frame)
 
 
 def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:

@@ -228,6 +228,23 @@ create table core.observations (
     superseded_at timestamp
 );
 
+-- What the offices write beside their figures (the data call's 取組状況 / 今後の対応 / 担当課室 / 担当者),
+-- per KPI × area × period, each row in a batch of core.obs_batches: a revision is a later batch's row for
+-- the same key, and nothing is ever updated or deleted (views kpi_comments_history / kpi_comments_as_of).
+create table core.kpi_comments (
+    batch_id     integer not null,
+    kpi_id       varchar not null,
+    area_code    varchar not null,
+    period       varchar not null,         -- the period reported on: 'FY2020' or '2021-03'
+    progress     varchar,                  -- 取組状況
+    next_steps   varchar,                  -- 今後の対応
+    office       varchar,                  -- 担当課室
+    person       varchar,                  -- 担当者
+    sheet        varchar,
+    row_number   integer,
+    is_synthetic boolean not null
+);
+
 -- Derived by every write (etl/observations/store.refresh_revisions): how the total of the values reported
 -- per area for a KPI × period changed at each moment a value became known or was superseded. The
 -- national value as of d is the sum of the changes up to d, so status never scans every area's values.
