@@ -144,6 +144,37 @@ def export_monthly(as_of, ministry, out, warehouse) -> None:
                + (" [デモ（合成データ）を含む]" if result["synthetic"] else ""))
 
 
+@main.group()
+def datacall() -> None:
+    """The monthly data call (照会): request forms out, replies in."""
+
+
+@datacall.command("make")
+@click.option("--period", required=True, help="The month asked about (YYYY-MM).")
+@click.option("--ministry", help="One ministry (that leads a measure).")
+@click.option("--prefecture", help="One prefecture (01–47 or its name).")
+@click.option("--all", "everyone", is_flag=True, help="Every ministry that leads a measure and every prefecture.")
+@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), help="回答期限 (default: 15 days after the month).")
+@click.option("--contact", default="進捗管理会議 事務局", show_default=True, help="照会先 printed on the cover.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder for the forms.")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+@click.option("--user", help="Who sends (default $SHINCHOKU_USER or the login name).")
+def datacall_make(period, ministry, prefecture, everyone, deadline, contact, out, warehouse, user) -> None:
+    """Write one request form (XLSX) per recipient and register them in the warehouse."""
+    from etl.datacall.forms import make_forms
+    from warehouse.db import WarehouseMissing, WarehouseOutdated
+
+    try:
+        made = make_forms(period, out, warehouse=warehouse, ministry=ministry, prefecture=prefecture,
+                          everyone=everyone, deadline=deadline.date() if deadline else None, contact=contact, user=user)
+    except (ShinchokuError, WarehouseMissing, WarehouseOutdated) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    for m in made:
+        click.echo(f"{m.path}: {m.recipient.name} {m.rows}行")
+    click.echo(f"{len(made)}件の照会様式を作成しました({sum(m.rows for m in made):,}行)")
+
+
 @main.command()
 @click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
 @click.option("--list", "list_only", is_flag=True, help="List the kept generations and whether each can be read.")

@@ -158,3 +158,17 @@ def parse_number(text: str) -> float:
         return float(s)
     # Arabic digits mixed with 万/千 (e.g. 9万5千) are understood by kanjize.
     return float(kanji2number(s))
+
+
+def period_label(key) -> str:
+    """'FY2020' → 令和2(2020)年度, '2021-03' → 令和3(2021)年3月, as the views write periods ('—' when missing)."""
+    if not isinstance(key, str) or not key:
+        return "—"
+    if key.startswith("FY") and key[2:].isdigit():
+        y = int(key[2:])
+        return year_to_wareki(y).replace("年度", f"({y})年度")
+    if len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit():
+        y, m = int(key[:4]), int(key[5:])
+        era = date_to_wareki(dt.date(y, m, 1))
+        return era[: era.index("年")] + f"({y})年{m}月"
+    return key

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from etl.text import date_to_wareki, fy_label, year_to_wareki
+from etl.text import date_to_wareki, fy_label, period_label, year_to_wareki
 
 KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考指標"}
 LEVEL_JA = {"national": "全国", "prefecture": "都道府県", "municipality": "市区町村", "ward": "区"}
@@ -40,17 +40,8 @@ def date_ja(d: dt.date) -> str:
 
 
 def period(key) -> str:
-    """'FY2020' → 令和2(2020)年度, '2021-03' → 令和3(2021)年3月, as the views write periods ('—' when missing)."""
-    if not isinstance(key, str) or not key:
-        return "—"
-    if key.startswith("FY") and key[2:].isdigit():
-        y = int(key[2:])
-        return year_to_wareki(y).replace("年度", f"({y})年度")
-    if len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit():
-        y, m = int(key[:4]), int(key[5:])
-        era = date_to_wareki(dt.date(y, m, 1))
-        return era[: era.index("年")] + f"({y})年{m}月"
-    return key
+    """'FY2020' → 令和2(2020)年度, '2021-03' → 令和3(2021)年3月 ('—' when missing)."""
+    return period_label(key)
 
 
 def deadline(d) -> str:

@@ -228,6 +228,22 @@ create table core.observations (
     superseded_at timestamp
 );
 
+-- The request forms of the data call (照会様式) as sent: who, which period, how many rows, and the SHA-256 of
+-- what each asked for (etl/datacall/forms.digest), by which a reply is recognised. Never updated.
+create table core.datacall_forms (
+    form_no        integer primary key,
+    period         varchar not null,       -- '2021-03'
+    recipient      varchar not null,       -- 'ministry:総務省' | 'prefecture:13'
+    recipient_name varchar not null,
+    deadline       date not null,
+    rows           integer not null,
+    digest         varchar not null,
+    file_name      varchar not null,
+    made_at        timestamp not null,     -- JST
+    made_by        varchar not null,
+    is_synthetic   boolean not null
+);
+
 -- What the offices write beside their figures (the data call's 取組状況 / 今後の対応 / 担当課室 / 担当者),
 -- per KPI × area × period, each row in a batch of core.obs_batches: a revision is a later batch's row for
 -- the same key, and nothing is ever updated or deleted (views kpi_comments_history / kpi_comments_as_of).

@@ -1,0 +1,328 @@
+"""Request forms (照会様式): one workbook per recipient, the KPIs it owes with last period's figures and
+commentary filled in, input cells unlocked, everything else protected, printable on A4 landscape.
+
+Recipients: a ministry owes the national KPIs of the measures it leads; a prefecture owes the
+municipality-level KPIs, one row per municipality (forwarded to them), and the prefecture-level ones.
+Each form carries a hidden block (form version, recipient, period, the row keys and their SHA-256) and is
+registered in core.datacall_forms when made, so that a reply is recognised as exactly what was sent.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from etl.errors import ShinchokuError
+from etl.safety import FORMULA_START
+from etl.text import date_to_wareki, period_label
+
+FORM_VERSION = "1"
+META_SHEET = "_form"  # very hidden: the block a reply is recognised by
+SHEET = "回答"
+HEADER_ROW = 6  # rows above it: title, recipient, period and deadline, how to fill in
+FONT = "Yu Gothic"
+
+# (heading, width, input?) — the pre-filled columns first, then what the office fills in. Few and narrow
+# enough that a row prints on A4 landscape at about 8 pt: related facts share a cell.
+COLUMNS = [
+    ("KPI ID", 8, False), ("施策・指標(計画の記載)", 30, False), ("単位", 6, False), ("目標", 15, False),
+    ("団体", 9, False), ("前回(時点・状況)", 17, False),
+    ("今回実績", 9, True), ("時点", 9, True), ("出典", 11, True), ("取組状況", 22, True),
+    ("今後の対応", 22, True), ("担当課室", 10, True), ("担当者", 7, True), ("備考", 9, True),
+]
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="999999")
+
+
+class DataCallError(ShinchokuError):
+    """A request that cannot be made (unknown recipient, period in the wrong form)."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # 'ministry' | 'prefecture'
+    code: str  # ministry name, or the two-digit prefecture code
+    name: str  # as written on the form
+
+    @property
+    def form_key(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+
+def parse_period(text: str) -> tuple[str, dt.date]:
+    """'2021-03' → ('2021-03', 2021-03-31): the month the call asks about, and its last day."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise DataCallError(f"期間は YYYY-MM の形で指定してください(例: 2021-03): {text!r}")
+    y, mo = int(m.group(1)), int(m.group(2))
+    return f"{y:04d}-{mo:02d}", dt.date(y, mo, calendar.monthrange(y, mo)[1])
+
+
+def recipients(con: duckdb.DuckDBPyConnection, ministry: str | None = None, prefecture: str | None = None,
+               everyone: bool = False) -> list[Recipient]:
+    """The recipients asked for: one ministry (one that leads a measure), one prefecture (code or name), or
+    every ministry that leads a measure and every prefecture."""
+    leads = [r[0] for r in con.execute(
+        """select name from ministries where lead_measures > 0 order by sort_order, name""").fetchall()]
+    prefs = con.execute("select prefecture_code, name from areas where level = 'prefecture' order by 1").fetchall()
+    if everyone:
+        return [Recipient("ministry", m, m) for m in leads] + [Recipient("prefecture", c, n) for c, n in prefs]
+    out = []
+    if ministry:
+        if ministry not in leads:
+            raise DataCallError(f"主担当の施策がある府省庁ではありません: {ministry}(候補: {'、'.join(leads)})")
+        out.append(Recipient("ministry", ministry, ministry))
+    if prefecture:
+        found = [(c, n) for c, n in prefs if prefecture in (c, n, c.lstrip("0"))]
+        if not found:
+            raise DataCallError(f"都道府県が見つかりません: {prefecture}(番号 01〜47 または名称)")
+        out.append(Recipient("prefecture", *found[0]))
+    if not out:
+        raise DataCallError("宛先を指定してください(府省庁、都道府県、またはすべて)")
+    return out
+
+
+ROWS_SQL = """
+    with prev as (select * from kpi_status_as_of(?::date)),
+    said as (  -- the latest commentary per KPI × area known by the previous month's end, whatever its period
+        select * from kpi_comments_as_of(?::date)
+        qualify row_number() over (partition by kpi_id, area_code order by period desc) = 1
+    ),
+    asked as (
+        select k.kpi_id, m.measure_no, m.title, k.source_text, k.unit, k.target_text, k.target_value, k.target_date,
+               k.target_kind = 'milestone' and k.direction = 'unknown' as is_deed, k.area_level, m.lead_ministries
+        from kpis k join measures m using (measure_no)
+        where k.kind in ('progress', 'effect')
+    ),
+    rows as (
+        select a.*, '000000' as area_code, '全国' as area_name, null::varchar as prefecture_code, 0 as area_order
+        from asked a where a.area_level = 'national'
+        union all by name
+        select a.*, ar.area_code, ar.name as area_name, ar.prefecture_code, 1 as area_order
+        from asked a join areas ar on ar.level = a.area_level
+        where a.area_level in ('prefecture', 'municipality')
+    )
+    select r.*, p.latest_value as prev_value, p.latest_period as prev_period, p.status_label as prev_status,
+           p.status_icon as prev_icon, s.progress as prev_progress, s.next_steps as prev_next_steps,
+           s.office as prev_office, s.person as prev_person
+    from rows r
+    left join prev p on p.kpi_id = r.kpi_id and p.area_code = r.area_code
+    left join said s on s.kpi_id = r.kpi_id and s.area_code = r.area_code
+    order by r.area_order, r.kpi_id, r.area_code
+"""
+
+
+def all_rows(con: duckdb.DuckDBPyConnection, previous: dt.date) -> pd.DataFrame:
+    """Every row any recipient may be asked for, with what was known at the end of the previous month."""
+    return con.execute(ROWS_SQL, [previous, previous]).df()
+
+
+def rows_for(rows: pd.DataFrame, who: Recipient) -> pd.DataFrame:
+    """The rows one recipient owes (see the module docstring)."""
+    if who.kind == "ministry":
+        mine = rows["lead_ministries"].map(lambda names: who.code in list(names))
+        return rows[mine & (rows["area_level"] == "national")].reset_index(drop=True)
+    return rows[rows["prefecture_code"] == who.code].sort_values(["area_level", "kpi_id", "area_code"]).reset_index(drop=True)
+
+
+def digest(who: Recipient, period: str, keys: list[tuple[str, str]]) -> str:
+    """The SHA-256 of what a form asks for: version, recipient, period and its rows (KPI × area), in order."""
+    canonical = json.dumps({"version": FORM_VERSION, "recipient": who.form_key, "period": period, "rows": keys},
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _text(v) -> str | None:
+    """A cell value from the warehouse, inert in a spreadsheet (never a formula)."""
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return None
+    s = str(v)
+    return "'" + s if s.startswith(FORMULA_START) else s
+
+
+def _target(r) -> str:
+    text = _text(r.target_text)
+    if text:
+        return text
+    if pd.notna(r.target_value):
+        due = f"({date_to_wareki(pd.Timestamp(r.target_date).date())}まで)" if pd.notna(r.target_date) else ""
+        return f"{r.target_value:,.10g}{_text(r.unit) or ''}{due}"
+    return "(目標なし)"
+
+
+def write_form(path: Path, who: Recipient, period: str, deadline: dt.date, contact: str, rows: pd.DataFrame,
+               made_at: dt.datetime, synthetic: bool = False) -> str:
+    """Write one request form; returns its digest."""
+    keys = [(k, a) for k, a in zip(rows["kpi_id"], rows["area_code"])]
+    sha = digest(who, period, keys)
+    year, month = int(period[:4]), int(period[5:])
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "表紙"
+    _cover(cover, who, year, month, deadline, contact, len(rows), synthetic)
+    ws = wb.create_sheet(SHEET)
+    _sheet(ws, who, year, month, deadline, rows, synthetic)
+    meta = wb.create_sheet(META_SHEET)
+    meta.sheet_state = "veryHidden"
+    for k, v in (("form_version", FORM_VERSION), ("recipient", who.form_key), ("recipient_name", who.name),
+                 ("period", period), ("made_at", made_at.isoformat(timespec="seconds")), ("rows", len(rows)),
+                 ("digest", sha), ("first_row", HEADER_ROW + 1)):
+        meta.append([k, v])
+    meta.append(["keys", json.dumps(keys, ensure_ascii=False)])
+    meta.protection.sheet = True
+    wb.active = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return sha
+
+
+def _lines(value, width: float) -> int:
+    """Printed lines of a wrapped cell (a full-width character takes about two width units)."""
+    if value is None:
+        return 1
+    per_line = max(int(width / 2), 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in str(value).split("\n"))
+
+
+def _cover(ws, who: Recipient, year: int, month: int, deadline: dt.date, contact: str, n: int, synthetic: bool) -> None:
+    era = date_to_wareki(dt.date(year, month, 1))
+    lines = [
+        ("KPI実績等の照会", Font(name=FONT, size=16, bold=True)),
+        (f"宛先: {who.name}" + (" 御中(管内市区町村分を含む)" if who.kind == "prefecture" else " 御中"), Font(name=FONT, size=12)),
+        (f"対象: {era[:era.index('月') + 1]}末時点({year}年{month}月)の実績", Font(name=FONT, size=12)),
+        (f"回答期限: {date_to_wareki(deadline)}({deadline:%Y年%m月%d日})", Font(name=FONT, size=12, bold=True)),
+        (f"照会先(事務局): {contact}", Font(name=FONT, size=11)),
+        ("", None),
+        ("記入方法", Font(name=FONT, size=12, bold=True)),
+        (f"・「回答」シートの黄色の列だけに記入してください({n}行)。その他の列と行は変更できません。", None),
+        ("・今回実績: 数値(全角数字・桁区切り可)。「実施の有無」を問う指標は 実施済 / 未実施 を選んでください。", None),
+        ("・時点: 実績の期間。年度なら 令和2年度・2020年度・R2、月なら 令和3年3月・2021-03。", None),
+        ("・取組状況・今後の対応・担当課室: 前回の回答を記入済みです。変更があれば書き換えてください。", None),
+        ("・実績がまだない場合は、今回実績を空欄のまま、取組状況に理由を書いてください。", None),
+        ("・行の追加・削除、シート名の変更はしないでください(回答を自動で読み取ります)。", None),
+    ]
+    if synthetic:
+        lines.insert(1, ("デモ(合成データ): この様式の前回値は合成データです。", Font(name=FONT, size=12, bold=True, color="C00000")))
+    for i, (text, font) in enumerate(lines, start=1):
+        c = ws.cell(row=i, column=1, value=text)
+        c.font = font or Font(name=FONT, size=11)
+    ws.column_dimensions["A"].width = 110
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.protection.sheet = True
+
+
+def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: pd.DataFrame, synthetic: bool) -> None:
+    ws.cell(row=1, column=1, value=f"KPI実績等の照会 回答様式 — {who.name}").font = Font(name=FONT, size=14, bold=True)
+    ws.cell(row=2, column=1, value=f"{year}年{month}月末時点 ・ 回答期限 {date_to_wareki(deadline)}").font = Font(name=FONT, size=11)
+    ws.cell(row=3, column=1, value="黄色の列に記入してください。前回値・前回の状況は事務局の記録です。"
+            + ("(デモ:合成データ)" if synthetic else "")).font = Font(name=FONT, size=10)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    for c, (head, width, is_input) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=c, value=head)
+        cell.font = Font(name=FONT, size=10, bold=True)
+        cell.fill = INPUT_FILL if is_input else HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        cell.border = border
+        ws.column_dimensions[get_column_letter(c)].width = width
+    first_input = next(i for i, (_, _, is_input) in enumerate(COLUMNS, start=1) if is_input)
+    numbers = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
+                             error="数値を入力してください(全角数字・桁区切りも可)。", errorTitle="今回実績",
+                             showErrorMessage=True)
+    deeds = DataValidation(type="list", formula1='"実施済,未実施"', allow_blank=True, showErrorMessage=True,
+                           error="実施済 または 未実施 を選んでください。", errorTitle="今回実績")
+    ws.add_data_validation(numbers)
+    ws.add_data_validation(deeds)
+    # named styles: one style record for every cell of a kind (per-cell Font/Border objects cost seconds)
+    fixed = NamedStyle("form_fixed", font=Font(name=FONT, size=10), alignment=wrap, border=border)
+    entry = NamedStyle("form_input", font=Font(name=FONT, size=10), alignment=wrap, border=border, fill=INPUT_FILL,
+                       protection=Protection(locked=False))
+    number_cells, deed_cells = [], []
+    for i, r in enumerate(rows.itertuples(), start=HEADER_ROW + 1):
+        prev = "—" if pd.isna(r.prev_value) else f"{r.prev_value:,.10g}{_text(r.unit) or ''}({period_label(r.prev_period)})"
+        if isinstance(r.prev_status, str):
+            prev += f"\n{r.prev_icon} {r.prev_status}"
+        values = [r.kpi_id, f"No {r.measure_no} {_text(r.title)}\n{_text(r.source_text)}", _text(r.unit), _target(r),
+                  _text(r.area_name) if r.area_code == "000000" else f"{r.area_code}\n{_text(r.area_name)}", prev,
+                  None, None, None, _text(r.prev_progress), _text(r.prev_next_steps), _text(r.prev_office),
+                  _text(r.prev_person), None]
+        for c, v in enumerate(values, start=1):
+            ws.cell(row=i, column=c, value=v).style = entry if c >= first_input else fixed
+        (deed_cells if r.is_deed else number_cells).append(f"{get_column_letter(first_input)}{i}")
+        ws.row_dimensions[i].height = 12.5 * max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values))
+    for validation, cells in ((numbers, number_cells), (deeds, deed_cells)):
+        if cells:
+            validation.sqref = MultiCellRange(" ".join(cells))
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
+    ws.protection.sheet = True
+    ws.protection.formatRows = False  # offices may make a row taller to read long text
+    ws.protection.formatColumns = False
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "&P / &N"
+
+
+@dataclass
+class MadeForm:
+    recipient: Recipient
+    path: Path
+    rows: int
+    digest: str
+
+
+def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, ministry: str | None = None,
+               prefecture: str | None = None, everyone: bool = False, deadline: dt.date | None = None,
+               contact: str = "進捗管理会議 事務局", user: str | None = None,
+               now: dt.datetime | None = None) -> list[MadeForm]:
+    """Write the request forms of a period and register them (core.datacall_forms) in one atomic write."""
+    from etl import settings
+    from etl.observations import store
+    from etl.observations.load import current_user
+    from warehouse.db import connect_readonly
+
+    period, period_end = parse_period(period)
+    previous = period_end.replace(day=1) - dt.timedelta(days=1)
+    deadline = deadline or (period_end + dt.timedelta(days=15))
+    now = now or store.now_jst()
+    target = settings.warehouse_path(warehouse)
+    con = connect_readonly(target)
+    try:
+        who = recipients(con, ministry, prefecture, everyone)
+        rows = all_rows(con, previous)
+        synthetic = con.execute("select count(*) > 0 from core.obs_batches where is_synthetic").fetchone()[0]
+    finally:
+        con.close()
+    made = []
+    for r in who:
+        mine = rows_for(rows, r)
+        name = f"照会_{period}_{r.code if r.kind == 'ministry' else r.code + r.name}.xlsx"
+        path = Path(out_dir) / name
+        made.append(MadeForm(r, path, len(mine), write_form(path, r, period, deadline, contact, mine, now, synthetic)))
+    with store.writer_lock(target), store.swapped(target) as wcon:
+        start = wcon.execute("select coalesce(max(form_no), 0) from core.datacall_forms").fetchone()[0]
+        wcon.executemany(
+            """insert into core.datacall_forms (form_no, period, recipient, recipient_name, deadline, rows, digest,
+                                                file_name, made_at, made_by, is_synthetic)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [[start + i, period, m.recipient.form_key, m.recipient.name, deadline, m.rows, m.digest, m.path.name, now,
+              user or current_user(), bool(synthetic)] for i, m in enumerate(made, start=1)])
+    return made
