@@ -38,7 +38,7 @@ FONT = "Yu Gothic"
 # enough that a row prints on A4 landscape at about 8 pt: related facts share a cell.
 COLUMNS = [
     ("KPI ID", 8, False), ("施策・指標(計画の記載)", 30, False), ("単位", 6, False), ("目標", 15, False),
-    ("団体", 9, False), ("前回(時点・状況)", 17, False),
+    ("団体", 9, False), ("前回(時点・状況)", 19, False),
     ("今回実績", 9, True), ("時点", 9, True), ("出典", 11, True), ("取組状況", 22, True),
     ("今後の対応", 22, True), ("担当課室", 10, True), ("担当者", 7, True), ("備考", 9, True),
 ]
@@ -263,7 +263,8 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
         for c, v in enumerate(values, start=1):
             ws.cell(row=i, column=c, value=v).style = entry if c >= first_input else fixed
         (deed_cells if r.is_deed else number_cells).append(f"{get_column_letter(first_input)}{i}")
-        ws.row_dimensions[i].height = 12.5 * max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values))
+        # LibreOffice and Excel do not grow rows for wrapped text on their own; 10 pt needs about 14 pt a line
+        ws.row_dimensions[i].height = 14 * max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values)) + 2
     for validation, cells in ((numbers, number_cells), (deeds, deed_cells)):
         if cells:
             validation.sqref = MultiCellRange(" ".join(cells))
