@@ -90,6 +90,8 @@ def test_a_form_carries_last_periods_figures_unlocked_inputs_and_its_hidden_bloc
     assert meta["recipient"] == "ministry:総務省" and meta["period"] == "2021-03" and len(keys) == made[0].rows
     assert meta["digest"] == forms.digest(made[0].recipient, "2021-03", keys) == made[0].digest
     assert [(r[0], "000000") for r in data] == keys
+    # the protected cells read back as written: a changed one would not match (the reply's check)
+    assert meta["fixed_digest"] == forms.fixed_digest([list(r[:inputs[0]]) for r in data])
     with duckdb.connect(str(wh), read_only=True) as con:
         sent = con.execute("select recipient, period, rows, digest, deadline from datacall_forms").fetchall()
     assert sent == [("ministry:総務省", "2021-03", made[0].rows, made[0].digest, dt.date(2021, 4, 15))]

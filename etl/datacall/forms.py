@@ -138,6 +138,12 @@ def rows_for(rows: pd.DataFrame, who: Recipient) -> pd.DataFrame:
     return rows[rows["prefecture_code"] == who.code].sort_values(["area_level", "kpi_id", "area_code"]).reset_index(drop=True)
 
 
+def fixed_digest(cells: list[list]) -> str:
+    """The SHA-256 of the protected cells of the rows as written: a reply whose protection was removed and
+    whose pre-filled cells were changed no longer matches."""
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
 def digest(who: Recipient, period: str, keys: list[tuple[str, str]]) -> str:
     """The SHA-256 of what a form asks for: version, recipient, period and its rows (KPI × area), in order."""
     canonical = json.dumps({"version": FORM_VERSION, "recipient": who.form_key, "period": period, "rows": keys},
@@ -174,12 +180,12 @@ def write_form(path: Path, who: Recipient, period: str, deadline: dt.date, conta
     cover.title = "表紙"
     _cover(cover, who, year, month, deadline, contact, len(rows), synthetic)
     ws = wb.create_sheet(SHEET)
-    _sheet(ws, who, year, month, deadline, rows, synthetic)
+    fixed = _sheet(ws, who, year, month, deadline, rows, synthetic)
     meta = wb.create_sheet(META_SHEET)
     meta.sheet_state = "veryHidden"
     for k, v in (("form_version", FORM_VERSION), ("recipient", who.form_key), ("recipient_name", who.name),
                  ("period", period), ("made_at", made_at.isoformat(timespec="seconds")), ("rows", len(rows)),
-                 ("digest", sha), ("first_row", HEADER_ROW + 1)):
+                 ("digest", sha), ("first_row", HEADER_ROW + 1), ("fixed_digest", fixed_digest(fixed))):
         meta.append([k, v])
     meta.append(["keys", json.dumps(keys, ensure_ascii=False)])
     meta.protection.sheet = True
@@ -225,7 +231,8 @@ def _cover(ws, who: Recipient, year: int, month: int, deadline: dt.date, contact
     ws.protection.sheet = True
 
 
-def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: pd.DataFrame, synthetic: bool) -> None:
+def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: pd.DataFrame,
+           synthetic: bool) -> list[list]:
     ws.cell(row=1, column=1, value=f"KPI実績等の照会 回答様式 — {who.name}").font = Font(name=FONT, size=14, bold=True)
     ws.cell(row=2, column=1, value=f"{year}年{month}月末時点 ・ 回答期限 {date_to_wareki(deadline)}").font = Font(name=FONT, size=11)
     ws.cell(row=3, column=1, value="黄色の列に記入してください。前回値・前回の状況は事務局の記録です。"
@@ -251,7 +258,7 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
     fixed = NamedStyle("form_fixed", font=Font(name=FONT, size=10), alignment=wrap, border=border)
     entry = NamedStyle("form_input", font=Font(name=FONT, size=10), alignment=wrap, border=border, fill=INPUT_FILL,
                        protection=Protection(locked=False))
-    number_cells, deed_cells = [], []
+    number_cells, deed_cells, fixed_cells = [], [], []
     for i, r in enumerate(rows.itertuples(), start=HEADER_ROW + 1):
         prev = "—" if pd.isna(r.prev_value) else f"{r.prev_value:,.10g}{_text(r.unit) or ''}({period_label(r.prev_period)})"
         if isinstance(r.prev_status, str):
@@ -262,6 +269,7 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
                   _text(r.prev_person), None]
         for c, v in enumerate(values, start=1):
             ws.cell(row=i, column=c, value=v).style = entry if c >= first_input else fixed
+        fixed_cells.append(values[:first_input - 1])
         (deed_cells if r.is_deed else number_cells).append(f"{get_column_letter(first_input)}{i}")
         # LibreOffice and Excel do not grow rows for wrapped text on their own; 10 pt needs about 14 pt a line
         ws.row_dimensions[i].height = 14 * max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values)) + 2
@@ -280,6 +288,7 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "&P / &N"
+    return fixed_cells
 
 
 @dataclass
