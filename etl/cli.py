@@ -175,6 +175,37 @@ def datacall_make(period, ministry, prefecture, everyone, deadline, contact, out
     click.echo(f"{len(made)}件の照会様式を作成しました({sum(m.rows for m in made):,}行)")
 
 
+@datacall.command("collect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--period", help="Refuse replies to another month's form (YYYY-MM).")
+@click.option("--dry-run", is_flag=True, help="Check only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+@click.option("--user", help="Who loads (default $SHINCHOKU_USER or the login name).")
+def datacall_collect(files, period, dry_run, as_json, warehouse, user) -> None:
+    """Read returned request forms; load each one without a problem as its own batch (all or nothing).
+    Exit status 1 when any file was refused."""
+    import json
+
+    from etl.datacall.collect import collect
+    from warehouse.db import WarehouseMissing, WarehouseOutdated
+
+    try:
+        reports = collect(list(files), warehouse, period=period, dry_run=dry_run, user=user)
+    except (ShinchokuError, WarehouseMissing, WarehouseOutdated) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            click.echo(f"{r.file}: {r.message}")
+            for e in r.errors:
+                where = " / ".join(str(x) for x in (e["sheet"], e["row"] and f"{e['row']}行", e["column"]) if x)
+                click.echo(f"  {where}: {e['message']}")
+    sys.exit(1 if any(r.status in ("refused", "unreadable") for r in reports) else 0)
+
+
 @main.command()
 @click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
 @click.option("--list", "list_only", is_flag=True, help="List the kept generations and whether each can be read.")

@@ -12,8 +12,8 @@ DEFAULT_WAREHOUSE = ROOT / "warehouse" / "shinchoku.duckdb"
 DEFAULT_KPI_DEFS = ROOT / "kpi_defs.yaml"
 # The warehouse layout this code reads (core.build_info.schema_version); a file of another version is
 # rebuilt by `shinchoku build`, which keeps its loaded history.
-SCHEMA_VERSION = "5"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras);
-# 4: kpi_status_as_of(d, national_only := true); 5: kpi_comments
+SCHEMA_VERSION = "6"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras);
+# 4: kpi_status_as_of(d, national_only := true); 5: kpi_comments; 6: datacall_forms, datacall_replies
 
 
 def warehouse_sql(name: str) -> str:

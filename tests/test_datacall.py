@@ -88,7 +88,7 @@ def test_a_form_carries_last_periods_figures_unlocked_inputs_and_its_hidden_bloc
     meta = dict(wb["_form"].iter_rows(values_only=True))
     keys = [tuple(k) for k in json.loads(meta["keys"])]
     assert meta["recipient"] == "ministry:総務省" and meta["period"] == "2021-03" and len(keys) == made[0].rows
-    assert meta["digest"] == forms.digest(made[0].recipient, "2021-03", keys) == made[0].digest
+    assert meta["digest"] == forms.digest(made[0].recipient, "2021-03", keys, "2021-04-01T09:00:00") == made[0].digest
     assert [(r[0], "000000") for r in data] == keys
     # the protected cells read back as written: a changed one would not match (the reply's check)
     assert meta["fixed_digest"] == forms.fixed_digest([list(r[:inputs[0]]) for r in data])
@@ -97,13 +97,157 @@ def test_a_form_carries_last_periods_figures_unlocked_inputs_and_its_hidden_bloc
     assert sent == [("ministry:総務省", "2021-03", made[0].rows, made[0].digest, dt.date(2021, 4, 15))]
 
 
-def test_the_digest_changes_with_anything_asked(con):
-    who = forms.Recipient("ministry", "総務省", "総務省")
-    base = forms.digest(who, "2021-03", [("M1-P1", "000000"), ("M2-P1", "000000")])
-    assert base != forms.digest(who, "2021-04", [("M1-P1", "000000"), ("M2-P1", "000000")])
-    assert base != forms.digest(who, "2021-03", [("M2-P1", "000000"), ("M1-P1", "000000")])
-    assert base != forms.digest(forms.Recipient("prefecture", "13", "東京都"), "2021-03", [("M1-P1", "000000"), ("M2-P1", "000000")])
+def test_the_digest_changes_with_anything_asked():
+    who, at = forms.Recipient("ministry", "総務省", "総務省"), "2021-04-01T09:00:00"
+    rows = [("M1-P1", "000000"), ("M2-P1", "000000")]
+    base = forms.digest(who, "2021-03", rows, at)
+    assert base != forms.digest(who, "2021-04", rows, at)
+    assert base != forms.digest(who, "2021-03", rows[::-1], at)
+    assert base != forms.digest(forms.Recipient("prefecture", "13", "東京都"), "2021-03", rows, at)
+    assert base != forms.digest(who, "2021-03", rows, "2021-04-02T09:00:00")  # sent again: another form
 
 
 def test_text_from_the_warehouse_is_never_a_formula():
     assert forms._text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and forms._text("取組") == "取組"
+
+
+# ---------------------------------------------------------------- replies
+
+
+def fill(path, rows: dict[int, dict], out=None):
+    """Type into the unlocked cells of a form as an office would (openpyxl keeps the protection)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[forms.SHEET]
+    heads = [c.value for c in ws[forms.HEADER_ROW]]
+    for i, values in rows.items():
+        for head, value in values.items():
+            cell = ws.cell(forms.HEADER_ROW + 1 + i, heads.index(head) + 1)
+            assert not cell.protection.locked, head
+            cell.value = value
+    wb.save(out or path)
+    return out or path
+
+
+def numeric_rows(wh, made, n=2) -> list[int]:
+    wb = openpyxl.load_workbook(made.path)
+    ids = [r[0] for r in wb[forms.SHEET].iter_rows(min_row=forms.HEADER_ROW + 1, values_only=True)]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        # counts, not deeds (実施の有無) or shares (% ≤ 100)
+        deeds = {r[0] for r in con.execute("""select kpi_id from kpis where (target_kind = 'milestone' and direction = 'unknown')
+                                               or coalesce(unit, '') in ('%', '割')""").fetchall()}
+    return [i for i, k in enumerate(ids) if k not in deeds][:n]
+
+
+@pytest.fixture
+def sent(wh, tmp_path):
+    from etl.datacall import collect  # noqa: F401 - imported here so a syntax error names this test
+
+    return forms.make_forms("2021-03", tmp_path / "out", warehouse=wh, ministry="総務省", prefecture="13",
+                            now=dt.datetime(2021, 4, 1, 9))
+
+
+def batches(wh) -> int:
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return con.execute("select count(*) from obs_batches").fetchone()[0]
+
+
+def test_a_filled_form_comes_back_as_values_statuses_and_commentary(wh, sent):
+    from etl.datacall.collect import collect
+
+    soumu = sent[0]
+    a, b = numeric_rows(wh, soumu)
+    fill(soumu.path, {a: {"今回実績": "１，２３４", "時点": "令和2年度", "出典": "総務省調べ",
+                          "取組状況": "説明会を開催\n(全国10か所)", "担当課室": "地域情報化企画室"},
+                      b: {"今後の対応": "来年度に調査"}})
+    reports = collect([soumu.path], wh, period="2021-03", user="secretariat", now=dt.datetime(2021, 4, 10, 9))
+    assert [r.status for r in reports] == ["loaded"], reports[0].errors
+    assert reports[0].rows_filled == 1 and reports[0].comments == 2
+    with duckdb.connect(str(wh), read_only=True) as con:
+        kpi = con.execute(f"select kpi_id from kpis where kpi_id in (select kpi_id from observations where batch_id = {reports[0].batch_id})").fetchall()
+        value = con.execute("select value, period, source from observations_as_of(date '2021-04-10') where batch_id = ?",
+                            [reports[0].batch_id]).fetchall()
+        said = con.execute("select progress, office, next_steps from kpi_comments_as_of(date '2021-04-10') order by kpi_id").fetchall()
+        reply = con.execute("select recipient, rows_filled, comments from datacall_replies").fetchall()
+        status = con.execute("select latest_value from kpi_status_as_of(date '2021-04-10', national_only := true) where kpi_id = ?",
+                             [kpi[0][0]]).fetchall()
+    assert value == [(1234.0, "FY2020", "総務省調べ")] and status == [(1234.0,)]
+    assert ("説明会を開催\n(全国10か所)", "地域情報化企画室", None) in said and (None, None, "来年度に調査") in said
+    assert reply == [("ministry:総務省", 1, 2)]
+    # the same file again changes nothing; a corrected file is the next revision
+    again = collect([soumu.path], wh, user="secretariat", now=dt.datetime(2021, 4, 11, 9))
+    assert again[0].status == "already_loaded"
+    fill(soumu.path, {a: {"今回実績": "1300"}})
+    revised = collect([soumu.path], wh, user="secretariat", now=dt.datetime(2021, 4, 12, 9))
+    assert revised[0].status == "revised" and "再提出" in revised[0].message
+    # next month's form carries this month's commentary forward
+    later = forms.make_forms("2021-04", soumu.path.parent / "next", warehouse=wh, ministry="総務省",
+                             now=dt.datetime(2021, 5, 1, 9))
+    rows = list(openpyxl.load_workbook(later[0].path)[forms.SHEET].iter_rows(min_row=forms.HEADER_ROW + 1, values_only=True))
+    heads = [h for h, _, _ in forms.COLUMNS]
+    assert rows[a][heads.index("取組状況")] == "説明会を開催\n(全国10か所)"
+    assert "1,300" in rows[a][heads.index("前回(時点・状況)")]
+
+
+def refused(wh, path, **kw):
+    from etl.datacall.collect import collect
+
+    before = batches(wh)
+    reports = collect([path], wh, user="secretariat", now=dt.datetime(2021, 4, 10, 9), **kw)
+    assert batches(wh) == before  # nothing written
+    assert reports[0].status in ("refused", "unreadable") and reports[0].errors
+    return reports[0]
+
+
+def test_a_protection_removed_is_refused(wh, sent):
+    wb = openpyxl.load_workbook(sent[0].path)
+    wb[forms.SHEET].protection.sheet = False
+    wb.save(sent[0].path)
+    assert "保護が解除" in refused(wh, sent[0].path).errors[0]["message"]
+
+
+def test_a_row_deleted_or_a_kpi_changed_is_refused(wh, sent, tmp_path):
+    wb = openpyxl.load_workbook(sent[0].path)
+    wb[forms.SHEET].delete_rows(forms.HEADER_ROW + 2)
+    wb.save(tmp_path / "deleted.xlsx")
+    report = refused(wh, tmp_path / "deleted.xlsx")
+    assert any(e["row"] == forms.HEADER_ROW + 2 and "行が追加・削除・並べ替え" in e["message"] for e in report.errors)
+    wb = openpyxl.load_workbook(sent[0].path)
+    wb[forms.SHEET].cell(forms.HEADER_ROW + 1, 1).value = "M99-P9"
+    wb.save(tmp_path / "changed.xlsx")
+    report = refused(wh, tmp_path / "changed.xlsx")
+    assert report.errors[0]["row"] == forms.HEADER_ROW + 1 and "照会していないKPI" in report.errors[0]["message"]
+
+
+def test_text_in_a_number_cell_and_a_value_without_its_period_are_refused(wh, sent):
+    a, b = numeric_rows(wh, sent[0])
+    fill(sent[0].path, {a: {"今回実績": "集計中", "時点": "令和2年度"}, b: {"今回実績": "12"}})
+    report = refused(wh, sent[0].path)
+    rows = {(e["row"], e["column"]) for e in report.errors}
+    assert (forms.HEADER_ROW + 1 + a, "今回実績") in rows and (forms.HEADER_ROW + 1 + b, "時点") in rows, report.errors
+
+
+def test_another_period_a_tampered_block_and_a_plain_file_are_refused(wh, sent, tmp_path):
+    assert "期間が違います" in refused(wh, sent[0].path, period="2021-04").errors[0]["message"]
+    wb = openpyxl.load_workbook(sent[0].path)
+    wb[forms.META_SHEET]["B2"] = "ministry:内閣府"  # the recipient
+    wb.save(tmp_path / "tampered.xlsx")
+    assert "管理情報が改変" in refused(wh, tmp_path / "tampered.xlsx").message
+    assert "記入された行がありません" in refused(wh, sent[0].path).errors[0]["message"]  # returned as sent
+    plain = openpyxl.Workbook()
+    plain.save(tmp_path / "plain.xlsx")
+    assert "照会様式ではありません" in refused(wh, tmp_path / "plain.xlsx").message
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    assert refused(wh, tmp_path / "broken.xlsx").status == "unreadable"
+
+
+def test_a_prefecture_reply_loads_municipal_rows(wh, sent):
+    from etl.datacall.collect import collect
+
+    tokyo = sent[1]
+    first = numeric_rows(wh, tokyo, 3)
+    fill(tokyo.path, {i: {"今回実績": "1", "時点": "R2"} for i in first})
+    report = collect([tokyo.path], wh, user="secretariat", now=dt.datetime(2021, 4, 10, 9))[0]
+    assert report.status == "loaded", report.errors
+    with duckdb.connect(str(wh), read_only=True) as con:
+        areas = con.execute("select distinct area_level from observations where batch_id = ?", [report.batch_id]).fetchall()
+    assert areas and all(level in ("municipality", "prefecture") for (level,) in areas)

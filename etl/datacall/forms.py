@@ -97,7 +97,7 @@ def recipients(con: duckdb.DuckDBPyConnection, ministry: str | None = None, pref
 
 ROWS_SQL = """
     with prev as (select * from kpi_status_as_of(?::date)),
-    said as (  -- the latest commentary per KPI × area known by the previous month's end, whatever its period
+    said as (  -- the latest commentary per KPI × area, whatever period it was written for
         select * from kpi_comments_as_of(?::date)
         qualify row_number() over (partition by kpi_id, area_code order by period desc) = 1
     ),
@@ -125,9 +125,10 @@ ROWS_SQL = """
 """
 
 
-def all_rows(con: duckdb.DuckDBPyConnection, previous: dt.date) -> pd.DataFrame:
-    """Every row any recipient may be asked for, with what was known at the end of the previous month."""
-    return con.execute(ROWS_SQL, [previous, previous]).df()
+def all_rows(con: duckdb.DuckDBPyConnection, known_by: dt.date) -> pd.DataFrame:
+    """Every row any recipient may be asked for, with the latest figure, status and commentary known by
+    the end of `known_by` (the day the form is made)."""
+    return con.execute(ROWS_SQL, [known_by, known_by]).df()
 
 
 def rows_for(rows: pd.DataFrame, who: Recipient) -> pd.DataFrame:
@@ -144,9 +145,11 @@ def fixed_digest(cells: list[list]) -> str:
     return hashlib.sha256(json.dumps(cells, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
-def digest(who: Recipient, period: str, keys: list[tuple[str, str]]) -> str:
-    """The SHA-256 of what a form asks for: version, recipient, period and its rows (KPI × area), in order."""
-    canonical = json.dumps({"version": FORM_VERSION, "recipient": who.form_key, "period": period, "rows": keys},
+def digest(who: Recipient, period: str, keys: list[tuple[str, str]], made_at: str) -> str:
+    """The SHA-256 of what a form asks for: version, recipient, period, its rows (KPI × area) in order, and
+    when it was made (two sendings of the same form are told apart)."""
+    canonical = json.dumps({"version": FORM_VERSION, "recipient": who.form_key, "period": period, "rows": keys,
+                            "made_at": made_at},
                            ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -173,7 +176,7 @@ def write_form(path: Path, who: Recipient, period: str, deadline: dt.date, conta
                made_at: dt.datetime, synthetic: bool = False) -> str:
     """Write one request form; returns its digest."""
     keys = [(k, a) for k, a in zip(rows["kpi_id"], rows["area_code"])]
-    sha = digest(who, period, keys)
+    sha = digest(who, period, keys, made_at.isoformat(timespec="seconds"))
     year, month = int(period[:4]), int(period[5:])
     wb = Workbook()
     cover = wb.active
@@ -310,14 +313,13 @@ def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, min
     from warehouse.db import connect_readonly
 
     period, period_end = parse_period(period)
-    previous = period_end.replace(day=1) - dt.timedelta(days=1)
     deadline = deadline or (period_end + dt.timedelta(days=15))
     now = now or store.now_jst()
     target = settings.warehouse_path(warehouse)
     con = connect_readonly(target)
     try:
         who = recipients(con, ministry, prefecture, everyone)
-        rows = all_rows(con, previous)
+        rows = all_rows(con, now.date())  # the latest figures and commentary known when the form is made
         synthetic = con.execute("select count(*) > 0 from core.obs_batches where is_synthetic").fetchone()[0]
     finally:
         con.close()

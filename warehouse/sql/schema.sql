@@ -197,7 +197,7 @@ create table core.obs_batches (
     sha256        varchar not null,
     loaded_at     timestamp not null,      -- JST wall-clock time
     loaded_by     varchar not null,
-    mode          varchar not null,        -- all_or_nothing | accept_valid | synthetic
+    mode          varchar not null,        -- all_or_nothing | accept_valid | synthetic | datacall
     rows_total    integer not null,
     rows_valid    integer not null,
     rows_rejected integer not null,
@@ -242,6 +242,15 @@ create table core.datacall_forms (
     made_at        timestamp not null,     -- JST
     made_by        varchar not null,
     is_synthetic   boolean not null
+);
+
+-- The replies to those forms: each loaded reply is a batch (core.obs_batches) answering one form.
+create table core.datacall_replies (
+    batch_id     integer primary key,
+    form_no      integer not null,
+    received_at  timestamp not null,       -- JST
+    rows_filled  integer not null,         -- rows with a figure
+    comments     integer not null          -- rows with commentary
 );
 
 -- What the offices write beside their figures (the data call's 取組状況 / 今後の対応 / 担当課室 / 担当者),

@@ -1,0 +1,232 @@
+"""Reading returned request forms (照会の回答): recognise the form and its recipient, check every row with
+the observation rules and the form's own rules, and load each file all-or-nothing as one batch (its
+figures as observations, its commentary as kpi_comments, the reply linked to the form it answers).
+
+Form rules, each refused with file, sheet, row, column and reason: not one of our forms; its hidden block
+changed; a form not in the register (core.datacall_forms); another period than asked; protection removed
+or a protected cell changed; a row added, deleted or moved; a KPI that was not asked; a value without
+時点 or a 時点 without value; text in a number cell (the observation rules).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import settings
+from etl.datacall import forms
+from etl.observations import store
+from etl.observations.read import COLUMNS as OBS_COLUMNS
+from etl.observations.read import ObservationFileError, Sheet, _cell_text, check_xlsx_archive
+from etl.observations.validate import validate_sheet
+
+MAX_REPLY_BYTES = 20 * 2**20  # the upload limit: a filled form of the largest prefecture is about 1 MB
+INPUT = {"今回実績": "value", "時点": "period", "出典": "source", "備考": "note"}
+SAID = {"取組状況": "progress", "今後の対応": "next_steps", "担当課室": "office", "担当者": "person"}
+
+
+@dataclass
+class ReplyReport:
+    file: str
+    sha256: str
+    status: str = "pending"  # loaded | revised | already_loaded | refused | unreadable | checked
+    message: str = ""
+    recipient: str | None = None
+    recipient_name: str | None = None
+    period: str | None = None
+    form_no: int | None = None
+    rows_asked: int = 0
+    rows_filled: int = 0
+    comments: int = 0
+    batch_id: int | None = None
+    errors: list[dict] = field(default_factory=list)
+    observations: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    said: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def error(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
+        self.errors.append({"sheet": sheet, "row": row, "column": column, "message": message})
+
+    def as_json(self) -> dict:
+        return {k: getattr(self, k) for k in ("file", "status", "message", "recipient", "recipient_name", "period",
+                                               "form_no", "rows_asked", "rows_filled", "comments", "batch_id", "errors")}
+
+
+def _open(data: bytes, name: str):
+    import openpyxl  # defusedxml, when installed, makes openpyxl parse untrusted XML safely
+
+    if len(data) > MAX_REPLY_BYTES:
+        raise ObservationFileError(f"{name}: ファイルが大きすぎます(上限 {MAX_REPLY_BYTES // 2**20} MB)")
+    check_xlsx_archive(data, name)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # noqa: BLE001 - any parse failure is a file the office must send again
+        raise ObservationFileError(f"{name}: Excelファイルとして開けません(壊れているか、XLSX形式ではありません)") from None
+
+
+def read_reply(path: Path, con: duckdb.DuckDBPyConnection, kpis: pd.DataFrame, today: dt.date,
+               period: str | None = None, data: bytes | None = None) -> ReplyReport:
+    """Check one returned form against the register and the observation rules; nothing is written."""
+    data = path.read_bytes() if data is None else data
+    report = ReplyReport(file=path.name, sha256=hashlib.sha256(data).hexdigest())
+    try:
+        wb = _open(data, path.name)
+    except ObservationFileError as e:
+        report.status, report.message = "unreadable", str(e)
+        report.error(str(e))
+        return report
+    if forms.META_SHEET not in wb.sheetnames or forms.SHEET not in wb.sheetnames:
+        report.status = "refused"
+        report.message = "照会様式ではありません。事務局が送った様式(「回答」シート)に記入して返送してください。"
+        report.error(report.message)
+        return report
+    meta = {str(k): v for k, v, *_ in wb[forms.META_SHEET].iter_rows(values_only=True) if k is not None}
+    try:
+        keys = [tuple(k) for k in json.loads(meta.get("keys") or "[]")]
+        kind, code = str(meta["recipient"]).split(":", 1)
+        who = forms.Recipient(kind, code, str(meta.get("recipient_name")))
+        report.recipient, report.recipient_name, report.period = who.form_key, who.name, str(meta["period"])
+    except (KeyError, ValueError, TypeError):
+        keys, who = [], None
+    if who is None or forms.digest(who, report.period, keys, str(meta.get("made_at"))) != meta.get("digest"):
+        report.status = "refused"
+        report.message = "様式の管理情報が改変されているため、どの照会への回答か確認できません。送付した様式に記入し直してください。"
+        report.error(report.message, forms.META_SHEET)
+        return report
+    sent = con.execute("select form_no, rows from core.datacall_forms where digest = ? order by form_no desc",
+                       [meta["digest"]]).fetchall()
+    if not sent:
+        report.status = "refused"
+        report.message = "この様式は送付記録にありません(別の環境で作成された様式です)。"
+        report.error(report.message, forms.META_SHEET)
+        return report
+    report.form_no, report.rows_asked = sent[0][0], len(keys)
+    if period and report.period != period:
+        report.error(f"期間が違います: この様式は {report.period} 分です({period} 分を読み込み中)", forms.SHEET)
+    ws = wb[forms.SHEET]
+    _check_sheet(ws, keys, meta, report)
+    if report.errors:
+        report.status, report.message = "refused", f"{len(report.errors)}件の問題があるため、このファイルは読み込みませんでした"
+        return report
+    _read_rows(ws, keys, kpis, today, report)
+    if not report.errors and not report.rows_filled and not report.comments:
+        report.error("記入された行がありません(今回実績・取組状況などを記入して返送してください)", forms.SHEET)
+    report.status = "refused" if report.errors else "checked"
+    report.message = (f"{len(report.errors)}件の問題があるため、このファイルは読み込みませんでした" if report.errors
+                      else f"{report.recipient_name} の回答: 実績 {report.rows_filled}件、取組状況等 {report.comments}件")
+    return report
+
+
+def _check_sheet(ws, keys: list[tuple[str, str]], meta: dict, report: ReplyReport) -> None:
+    """The form's shape: protection, headings, the rows as sent (none added, deleted or moved), the
+    protected cells unchanged."""
+    sheet = forms.SHEET
+    if not ws.protection.sheet:
+        report.error("シートの保護が解除されています。送付した様式(保護されたまま)に記入してください。", sheet)
+    heads = [c.value for c in ws[forms.HEADER_ROW]][:len(forms.COLUMNS)]
+    if heads != [h for h, _, _ in forms.COLUMNS]:
+        report.error("見出しの行が変更されています(列の追加・削除・移動はできません)。", sheet, forms.HEADER_ROW)
+        return
+    first_input = next(i for i, (_, _, is_input) in enumerate(forms.COLUMNS) if is_input)
+    asked = {k for k, _ in keys}
+    rows = [list(r[:len(forms.COLUMNS)]) for r in ws.iter_rows(min_row=forms.HEADER_ROW + 1, values_only=True)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    for i, cells in enumerate(rows):
+        at = forms.HEADER_ROW + 1 + i
+        kpi = cells[0]
+        if i >= len(keys):
+            report.error("行が追加されています(照会した行の下に記入はできません)。", sheet, at, "KPI ID")
+        elif kpi != keys[i][0] or not _same_area(cells[4], keys[i][1]):
+            reason = "照会していないKPIです" if kpi not in asked else "行が追加・削除・並べ替えされています"
+            report.error(f"{reason}(送付時この行は {keys[i][0]} / {_area_text(keys[i][1])})", sheet, at, "KPI ID")
+    if len(rows) < len(keys):
+        missing = keys[len(rows):]
+        report.error(f"行が削除されています(送付時 {len(keys)}行、回答 {len(rows)}行。最後の行は {missing[-1][0]})", sheet)
+    if not report.errors and forms.fixed_digest([r[:first_input] for r in rows]) != meta.get("fixed_digest"):
+        report.error("保護された列(KPI ID〜前回)の内容が変更されています。", sheet)
+
+
+def _same_area(shown, area_code: str) -> bool:
+    return str(shown or "").split("\n", 1)[0] in (area_code, "全国" if area_code == "000000" else area_code)
+
+
+def _area_text(area_code: str) -> str:
+    return "全国" if area_code == "000000" else area_code
+
+
+def _read_rows(ws, keys: list[tuple[str, str]], kpis: pd.DataFrame, today: dt.date, report: ReplyReport) -> None:
+    """The figures through the observation rules (as a sheet of KPI ID / 団体コード / 期間 / 値), and the
+    commentary (for the form's period)."""
+    heads = [h for h, _, _ in forms.COLUMNS]
+    at = {h: heads.index(h) for h in heads}
+    figures, said = [], []
+    for i, cells in enumerate(ws.iter_rows(min_row=forms.HEADER_ROW + 1, max_row=forms.HEADER_ROW + len(keys),
+                                           values_only=True)):
+        row = forms.HEADER_ROW + 1 + i
+        text = {h: _cell_text(cells[at[h]]).strip() for h in (*INPUT, *SAID)}
+        kpi, area = keys[i]
+        if text["今回実績"] or text["時点"]:
+            if not text["今回実績"]:
+                report.error("時点だけが記入されています(今回実績がありません)", forms.SHEET, row, "今回実績")
+            figures.append({"kpi_id": kpi, "area": area, "period": text["時点"], "value": text["今回実績"],
+                            "source": text["出典"], "note": text["備考"], "unit": "", "row": row})
+        if any(text[h] for h in SAID):
+            said.append({"kpi_id": kpi, "area_code": area, "period": report.period, "sheet": forms.SHEET,
+                         "row_number": row, **{SAID[h]: text[h] or None for h in SAID}})
+    report.rows_filled, report.comments = len(figures), len(said)
+    report.said = pd.DataFrame(said)
+    if not figures:
+        return
+    columns = {"kpi_id": "KPI ID", "area": "団体", "period": "時点", "value": "今回実績", "source": "出典", "note": "備考",
+               "unit": "単位"}
+    frame = pd.DataFrame(figures).reindex(columns=[*OBS_COLUMNS, "row"]).fillna("")
+    frame["area"] = frame["area"].replace({"000000": ""})  # the national row: 団体コード blank
+    v = validate_sheet(Sheet(report.file, forms.SHEET, forms.HEADER_ROW, columns, frame), kpis, today)
+    report.errors.extend(v.errors)
+    report.observations = v.valid
+
+
+def collect(paths: list[Path], warehouse: Path | None = None, *, period: str | None = None, dry_run: bool = False,
+            user: str | None = None, now: dt.datetime | None = None) -> list[ReplyReport]:
+    """Check every reply, then load those without a problem in one atomic write, each as its own batch."""
+    from etl.observations.load import KPI_META_SQL, current_user
+    from warehouse.db import connect_readonly
+
+    target = settings.warehouse_path(warehouse)
+    now = now or store.now_jst()
+    con = connect_readonly(target)
+    try:
+        kpis = con.execute(KPI_META_SQL).df()
+        reports = [read_reply(Path(p), con, kpis, now.date(), period) for p in paths]
+    finally:
+        con.close()
+    ready = [r for r in reports if r.status == "checked"]
+    if dry_run or not ready:
+        return reports
+    with store.writer_lock(target), store.swapped(target) as wcon:
+        wcon.execute("begin transaction")
+        for r in ready:
+            earlier = store.find_batch_by_hash(wcon, r.sha256)
+            if earlier is not None:
+                r.status, r.batch_id = "already_loaded", earlier
+                r.message = f"同じファイルは batch {earlier} で読み込み済みです(変更なし)"
+                continue
+            before = wcon.execute("select max(batch_id) from core.datacall_replies where form_no = ?", [r.form_no]).fetchone()[0]
+            batch = {"file_name": r.file, "sha256": r.sha256, "loaded_at": now, "loaded_by": user or current_user(),
+                     "mode": "datacall", "rows_total": r.rows_filled, "rows_valid": len(r.observations),
+                     "rows_rejected": 0, "note": f"照会 {r.period} {r.recipient_name}(様式 {r.form_no})"}
+            r.batch_id = store.insert_batch(wcon, batch, r.observations, pd.DataFrame())
+            store.insert_comments(wcon, r.batch_id, r.said)
+            wcon.execute("insert into core.datacall_replies values (?, ?, ?, ?, ?)",
+                         [r.batch_id, r.form_no, now, r.rows_filled, r.comments])
+            r.status = "revised" if before is not None else "loaded"
+            r.message = (f"batch {r.batch_id} として読み込みました: 実績 {r.rows_filled}件、取組状況等 {r.comments}件"
+                         + (f"(batch {before} の回答の再提出。新しい値を改訂として記録)" if before is not None else ""))
+        wcon.execute("commit")
+    return reports
