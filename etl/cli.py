@@ -206,6 +206,45 @@ def datacall_collect(files, period, dry_run, as_json, warehouse, user) -> None:
     sys.exit(1 if any(r.status in ("refused", "unreadable") for r in reports) else 0)
 
 
+@datacall.command("status")
+@click.option("--period", required=True, help="The month asked about (YYYY-MM).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="As known at the end of this day (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--reminders", type=click.Path(path_type=Path, file_okay=False), help="Write a reminder text per recipient that owes a reply into this folder.")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+def datacall_status(period, as_of, as_json, reminders, warehouse) -> None:
+    """Submission status (提出状況) of a period: sent / returned / late / incomplete, per recipient."""
+    import datetime as dt
+    import json
+
+    from etl.datacall.status import reminder, submission_status
+    from warehouse.db import WarehouseMissing, WarehouseOutdated, connect_readonly
+
+    day = as_of.date() if as_of else dt.date.today()
+    try:
+        con = connect_readonly(warehouse)
+        table = submission_status(con, period, day)
+        con.close()
+    except (ShinchokuError, WarehouseMissing, WarehouseOutdated) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(table.to_json(orient="records", force_ascii=False, date_format="iso", indent=2))
+    else:
+        for r in table.itertuples():
+            filled = f"{int(r.rows_filled)}/{int(r.rows_asked)}行" if r.state != "未送付" else ""
+            click.echo(f"{r.state}\t{r.recipient_name}\t{filled}")
+        click.echo(" ・ ".join(f"{s} {n}" for s, n in table["state"].value_counts().items()))
+    if reminders:
+        reminders.mkdir(parents=True, exist_ok=True)
+        written = 0
+        for _, r in table.iterrows():
+            if text := reminder(r, period):
+                (reminders / f"督促_{period}_{r['recipient_name']}.txt").write_text(text, encoding="utf-8")
+                written += 1
+        click.echo(f"督促文 {written}件を {reminders} に書きました", err=as_json)
+
+
 @main.command()
 @click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
 @click.option("--list", "list_only", is_flag=True, help="List the kept generations and whether each can be read.")

@@ -251,3 +251,34 @@ def test_a_prefecture_reply_loads_municipal_rows(wh, sent):
     with duckdb.connect(str(wh), read_only=True) as con:
         areas = con.execute("select distinct area_level from observations where batch_id = ?", [report.batch_id]).fetchall()
     assert areas and all(level in ("municipality", "prefecture") for (level,) in areas)
+
+
+# ---------------------------------------------------------------- submission status
+
+
+def test_submission_status_follows_the_replies(wh, sent):
+    from etl.datacall.collect import collect
+    from etl.datacall.status import reminder, submission_status
+
+    def status(day):
+        with duckdb.connect(str(wh), read_only=True) as con:
+            return submission_status(con, "2021-03", day).set_index("recipient_name", drop=False)
+
+    before = status(dt.date(2021, 4, 2))
+    assert before.at["総務省", "state"] == "未回答" and before.at["東京都", "state"] == "未回答"
+    assert before.at["大阪府", "state"] == "未送付" and (before["state"] == "未送付").sum() == len(before) - 2
+    assert status(dt.date(2021, 4, 16)).at["東京都", "state"] == "期限超過"  # deadline 令和3年4月15日
+    a, b = numeric_rows(wh, sent[0])
+    fill(sent[0].path, {a: {"今回実績": "12", "時点": "令和2年度"}, b: {"取組状況": "調査中"}})
+    collect([sent[0].path], wh, user="secretariat", now=dt.datetime(2021, 4, 10, 9))
+    after = status(dt.date(2021, 4, 10))
+    soumu = after.loc["総務省"]
+    assert soumu["state"] == "一部未記入" and soumu["rows_filled"] == 1 and soumu["replies"] == 1
+    assert len(soumu["empty_kpis"]) == soumu["rows_asked"] - 1  # one national row per KPI
+    text = reminder(soumu, "2021-03")
+    assert text.startswith("総務省 ご担当者様") and "未記入" in text and "令和3年3月末時点" in text
+    late = reminder(status(dt.date(2021, 4, 16)).loc["東京都"], "2021-03")
+    assert "回答期限(令和3年4月15日)を過ぎて" in late
+    assert reminder(after.loc["大阪府"], "2021-03") is None  # nothing was sent: nothing to remind
+    # the view of the past is kept: as of 4月9日 the reply was not yet in
+    assert status(dt.date(2021, 4, 9)).at["総務省", "state"] == "未回答"

@@ -298,8 +298,12 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
 class MadeForm:
     recipient: Recipient
     path: Path
-    rows: int
+    keys: list[tuple[str, str]]
     digest: str
+
+    @property
+    def rows(self) -> int:
+        return len(self.keys)
 
 
 def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, ministry: str | None = None,
@@ -328,7 +332,8 @@ def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, min
         mine = rows_for(rows, r)
         name = f"照会_{period}_{r.code if r.kind == 'ministry' else r.code + r.name}.xlsx"
         path = Path(out_dir) / name
-        made.append(MadeForm(r, path, len(mine), write_form(path, r, period, deadline, contact, mine, now, synthetic)))
+        keys = list(zip(mine["kpi_id"], mine["area_code"]))
+        made.append(MadeForm(r, path, keys, write_form(path, r, period, deadline, contact, mine, now, synthetic)))
     with store.writer_lock(target), store.swapped(target) as wcon:
         start = wcon.execute("select coalesce(max(form_no), 0) from core.datacall_forms").fetchone()[0]
         wcon.executemany(
@@ -337,4 +342,10 @@ def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, min
                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [[start + i, period, m.recipient.form_key, m.recipient.name, deadline, m.rows, m.digest, m.path.name, now,
               user or current_user(), bool(synthetic)] for i, m in enumerate(made, start=1)])
+        asked = pd.concat([pd.DataFrame({"form_no": start + i, "row_no": range(1, len(m.keys) + 1),
+                                         "kpi_id": [k for k, _ in m.keys], "area_code": [a for _, a in m.keys]})
+                           for i, m in enumerate(made, start=1)], ignore_index=True)
+        wcon.register("asked_rows", asked)
+        wcon.execute("insert into core.datacall_form_rows by name select * from asked_rows")
+        wcon.unregister("asked_rows")
     return made

@@ -34,7 +34,7 @@ from etl.errors import WarehouseBusy, WarehouseDamaged
 from etl.text import date_to_wareki
 
 JST = ZoneInfo("Asia/Tokyo")
-HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine", "kpi_comments", "datacall_forms", "datacall_replies")
+HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine", "kpi_comments", "datacall_forms", "datacall_form_rows", "datacall_replies")
 LOCK_TIMEOUT_S = 120.0  # override with $SHINCHOKU_LOCK_TIMEOUT
 KEEP_GENERATIONS = 3  # override with $SHINCHOKU_KEEP_GENERATIONS
 

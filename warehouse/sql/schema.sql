@@ -244,6 +244,14 @@ create table core.datacall_forms (
     is_synthetic   boolean not null
 );
 
+-- The rows each form asked for, in order (KPI × area): what a reply still owes.
+create table core.datacall_form_rows (
+    form_no    integer not null,
+    row_no     integer not null,           -- 1 = the first row under the headings
+    kpi_id     varchar not null,
+    area_code  varchar not null
+);
+
 -- The replies to those forms: each loaded reply is a batch (core.obs_batches) answering one form.
 create table core.datacall_replies (
     batch_id     integer primary key,
