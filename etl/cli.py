@@ -214,13 +214,14 @@ def datacall_collect(files, period, dry_run, as_json, warehouse, user) -> None:
 @click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
 def datacall_status(period, as_of, as_json, reminders, warehouse) -> None:
     """Submission status (提出状況) of a period: sent / returned / late / incomplete, per recipient."""
-    import datetime as dt
     import json
 
     from etl.datacall.status import reminder, submission_status
     from warehouse.db import WarehouseMissing, WarehouseOutdated, connect_readonly
 
-    day = as_of.date() if as_of else dt.date.today()
+    from etl.observations.store import now_jst
+
+    day = as_of.date() if as_of else now_jst().date()  # times in the warehouse are JST
     try:
         con = connect_readonly(warehouse)
         table = submission_status(con, period, day)
