@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts, cockpit, filters, labels, page, state
-from warehouse import queries
+from warehouse import datacall_queries, queries
 
 as_of = page.start("施策詳細")
 options = state.query(queries.measure_options)
@@ -28,12 +28,14 @@ for url in m["reference_urls"]:
     st.link_button(f"参考URL: {url[:60]}", url)
 
 st.subheader("KPI")
+said = state.query(datacall_queries.measure_comments, int(no), as_of)
 for k in detail.to_dict("records"):
     series = state.query(queries.kpi_series, k["kpi_id"], as_of)
     st.markdown(f"**{labels.KIND_JA.get(k['kind'], '')} {k['kpi_id']}** {labels.plain(k['name'])} — "
                 f"{labels.status(k['status_icon'], k['status_label'])}:{labels.plain(k['status_reason'])}")
     if outlook := labels.projection(k["projected_value"], k["projected_reach_date"], k["reaches_by_deadline"], k["unit"]):
         st.caption(f"現在のペースでの見込み: {outlook}")
+    cockpit.commentary(said[said["kpi_id"] == k["kpi_id"]], k["kpi_id"])
     with st.expander(f"{k['kpi_id']} の定義と判定方法"):
         st.markdown("\n".join([
             f"- **計画の記載**: {labels.plain(k['source_text'])}",

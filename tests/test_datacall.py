@@ -282,3 +282,27 @@ def test_submission_status_follows_the_replies(wh, sent):
     assert reminder(after.loc["大阪府"], "2021-03") is None  # nothing was sent: nothing to remind
     # the view of the past is kept: as of 4月9日 the reply was not yet in
     assert status(dt.date(2021, 4, 9)).at["総務省", "state"] == "未回答"
+
+
+def test_the_measure_page_shows_the_commentary_and_its_history(wh, sent, monkeypatch):
+    from etl.datacall.collect import collect
+    from tests.test_pages import open_page
+    from ui import labels
+
+    a, _ = numeric_rows(wh, sent[0])
+    fill(sent[0].path, {a: {"取組状況": "説明会を開催", "担当課室": "地域情報化企画室"}})
+    collect([sent[0].path], wh, user="secretariat", now=dt.datetime(2021, 4, 10, 9))
+    fill(sent[0].path, {a: {"取組状況": "説明会を5回に拡大\n(オンライン併用)"}})
+    collect([sent[0].path], wh, user="secretariat", now=dt.datetime(2021, 4, 12, 9))
+    kpi = openpyxl.load_workbook(sent[0].path)[forms.SHEET].cell(forms.HEADER_ROW + 1 + a, 1).value
+    with duckdb.connect(str(wh), read_only=True) as con:
+        measure = con.execute("select measure_no from kpis where kpi_id = ?", [kpi]).fetchone()[0]
+    at = open_page("measure", wh, monkeypatch, {"measure": str(measure), "as_of": "2021-04-30"})
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert labels.plain("説明会を5回に拡大\n(オンライン併用)") in text and "地域情報化企画室" in text  # as plain text
+    history = next(d.value for d in at.dataframe if "取組状況" in d.value.columns)
+    assert list(history["取組状況"]) == ["説明会を5回に拡大\n(オンライン併用)", "説明会を開催"]
+    # as of the day between the two replies, the first one is what was known
+    early = open_page("measure", wh, monkeypatch, {"measure": str(measure), "as_of": "2021-04-11"})
+    assert "説明会を開催" in "\n".join(m.value for m in early.markdown)

@@ -97,3 +97,24 @@ def logic_model(m: dict, kpis: pd.DataFrame, effects: list[str]) -> None:
         box.markdown("\n".join(f"- {line}" for line in lines))
     links = attention.logic_links(attention.kind_group(kpis, "progress"), attention.kind_group(kpis, "effect"))
     st.markdown("\n".join(f"- **{link}**: {reading}" for link, reading in links))
+
+
+def commentary(said: pd.DataFrame, kpi_id: str) -> None:
+    """What the office wrote beside its figures (the data call's reply): the latest, then its history."""
+    if said.empty:
+        return
+    latest = said.iloc[0]
+    who = "・".join(labels.plain(v) for v in (latest["office"], latest["person"]) if isinstance(v, str))
+    head = f"**取組状況**({labels.period(latest['period'])}の回答{'、' + who if who else ''}"
+    head += "、デモ・合成データ)" if latest["is_synthetic"] else ")"
+    lines = [head]
+    for title, column in (("取組状況", "progress"), ("今後の対応", "next_steps")):
+        if isinstance(latest[column], str):
+            lines.append(f"- {title}: " + labels.plain(latest[column]))
+    st.markdown("\n".join(lines))
+    if len(said) > 1:
+        with st.expander(f"{kpi_id} の取組状況の履歴({len(said)}件)"):
+            st.dataframe(pd.DataFrame({
+                "回答の期間": said["period"].map(labels.period), "取組状況": said["progress"], "今後の対応": said["next_steps"],
+                "担当課室": said["office"], "担当者": said["person"], "受領": said["known_at"].map(labels.timestamp),
+                "版": said["revision"]}), placeholder="—", hide_index=True)
