@@ -38,6 +38,7 @@ pages = [
     st.Page("pages/schedule.py", title="工程表", icon=":material/calendar_month:", url_path="schedule"),
     st.Page("pages/quality.py", title="データ品質", icon=":material/fact_check:", url_path="quality"),
     st.Page("pages/upload.py", title="データ登録", icon=":material/upload:", url_path="upload"),
+    st.Page("pages/datacall.py", title="照会", icon=":material/forward_to_inbox:", url_path="datacall"),
     st.Page("pages/export.py", title="資料出力", icon=":material/download:", url_path="export"),
     st.Page("pages/sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
 ]

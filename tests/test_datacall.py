@@ -306,3 +306,30 @@ def test_the_measure_page_shows_the_commentary_and_its_history(wh, sent, monkeyp
     # as of the day between the two replies, the first one is what was known
     early = open_page("measure", wh, monkeypatch, {"measure": str(measure), "as_of": "2021-04-11"})
     assert "説明会を開催" in "\n".join(m.value for m in early.markdown)
+
+
+def test_the_secretariat_makes_forms_and_follows_the_status_on_the_page(wh, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages import APP
+    from ui.auth import hash_password
+
+    monkeypatch.setenv("SHINCHOKU_WAREHOUSE", str(wh))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["users"] = {"yamada": {"password_hash": hash_password("pw-loader"), "role": "loader"}}
+    at.query_params["as_of"] = "2021-03-31"
+    at.switch_page("pages/datacall.py")
+    at.run()
+    assert not at.get("tabs") and not at.exception  # signed-in secretariat only
+    at.text_input(key="login_name").input("yamada")
+    at.text_input(key="login_password").input("pw-loader")
+    at.button[0].click().run()
+    status = next(d.value for d in at.dataframe if "状態" in d.value.columns)
+    assert (status["状態"] == "未送付").all() and len(status) > 47
+    at.radio(key="datacall_who").set_value("府省庁を選ぶ")
+    at.selectbox(key="datacall_ministry").select("総務省")
+    next(b for b in at.button if "様式を作成" in str(b.label)).click().run()
+    assert not at.exception, at.exception
+    assert any("1件の照会様式を作成" in s.value for s in at.success)
+    status = next(d.value for d in at.dataframe if "状態" in d.value.columns).set_index("宛先")
+    assert status.at["総務省", "状態"] in ("未回答", "期限超過") and status.at["東京都", "状態"] == "未送付"

@@ -230,3 +230,21 @@ def collect(paths: list[Path], warehouse: Path | None = None, *, period: str | N
                          + (f"(batch {before} の回答の再提出。新しい値を改訂として記録)" if before is not None else ""))
         wcon.execute("commit")
     return reports
+
+
+def _in_child(paths: list[str], warehouse: str, **options) -> list[ReplyReport]:
+    """Runs in the child: collect, the reports without their frames (only counts and errors cross the pipe)."""
+    out = collect([Path(p) for p in paths], Path(warehouse), **options)
+    for r in out:
+        r.observations, r.said = pd.DataFrame(), pd.DataFrame()
+    return out
+
+
+def collect_isolated(paths: list[Path], user: str, dry_run: bool = False, period: str | None = None,
+                     warehouse: Path | None = None) -> list[ReplyReport]:
+    """collect() of uploaded replies in a child process under the upload limits (a killed run writes nothing)."""
+    from etl import isolation
+    from etl.observations.load import CHECK_LIMITS, LOAD_LIMITS
+
+    return isolation.run(_in_child, [str(p) for p in paths], str(settings.warehouse_path(warehouse)), user=user,
+                         dry_run=dry_run, period=period, limits=CHECK_LIMITS if dry_run else LOAD_LIMITS)

@@ -60,7 +60,10 @@ def submission_status(con: duckdb.DuckDBPyConnection, period: str, as_of: dt.dat
             state = "一部未記入" if f["rows_filled"] < f["rows_asked"] else "回答済"
         rows.append({"recipient": who.form_key, "recipient_name": who.name, "state": state, **f.to_dict()})
     out = pd.DataFrame(rows)
-    out["empty_kpis"] = out.get("empty_kpis", pd.Series(dtype=object)).map(lambda v: list(v) if v is not None and not isinstance(v, float) else [])
+    for column in ("form_no", "made_at", "deadline", "rows_asked", "replies", "last_reply", "rows_filled", "empty_kpis"):
+        if column not in out:  # nothing sent for the period yet
+            out[column] = None
+    out["empty_kpis"] = out["empty_kpis"].map(lambda v: [] if v is None or isinstance(v, float) else list(v))
     out["state_order"] = out["state"].map(STATES.index)
     return out.sort_values(["state_order", "recipient"], kind="stable").drop(columns="state_order").reset_index(drop=True)
 
