@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.g
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
 PAGES = ["", "ministries?ministry=総務省", "pillars", "municipalities", "measure?measure=76", "measures", "schedule",
-         "quality", "upload", "export", "sql"]
+         "quality", "upload", "datacall", "export", "sql"]
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 RAW = re.compile(rf"\b(None|nan|NaN|NaT|null|empty)\b|FY20\d\d|\b({MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
                  r"|\b[a-z]+_[a-z0-9_]+\b|\b\d{3}_[0-9a-f]{16}\b")
