@@ -166,10 +166,12 @@ def rss_mib() -> float:
 def test_heavy_queries_are_stopped_by_the_process_limits(wh, sql, limit):
     before = rss_mib()
     start = time.perf_counter()
-    text = refused(wh, sql, timeout_s=3.0)
+    # a memory case gets room in time, so that on a busy machine the memory limit still fires first
+    timeout = 10.0 if limit == "memory" else 3.0
+    text = refused(wh, sql, timeout_s=timeout)
     took = time.perf_counter() - start
     assert ("中断" in text) or ("異常終了" in text), text
-    assert took < 2 * 3.0, f"the limit fired after {took:.1f} s"
+    assert took < 2 * timeout, f"the limit fired after {took:.1f} s"
     if limit == "memory":
         assert "メモリ" in text or "異常終了" in text, text
     assert rss_mib() - before < 100, "the server process grew"

@@ -1,7 +1,8 @@
 """Automated accessibility check (JIS X 8341-3 / WCAG 2.x level AA) in the real browser.
 
 Every page of the cockpit (test_cockpit.PAGES), at desktop (1440 px) and phone (390 px) width, on the
-bundled data and on the demo, is checked by axe-core, injected into the page by Playwright, with the WCAG
+bundled data, the demo and a missing warehouse, is checked by axe-core (in test_cockpit's visits: each page
+is loaded once for both checks), injected into the page by Playwright, with the WCAG
 2.0/2.1/2.2 A and AA rules (at 390 px also with the sidebar opened). A violation of impact serious or
 critical fails the test unless it is one of the explained exceptions below, each of which is written up in
 docs/accessibility.md (what, why, the workaround). So do three things axe cannot judge: a page wider than
@@ -25,8 +26,7 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.e2e.support import ARTIFACTS, CHROMIUM, ROOT, serve, settle
-from tests.e2e.test_cockpit import PAGES, WIDTHS, browser, warehouses  # noqa: F401 (fixtures)
+from tests.e2e.support import ARTIFACTS, CHROMIUM, ROOT
 
 playwright = pytest.importorskip("playwright.sync_api")
 if os.environ.get("CI"):  # a test dependency (pyproject's test extras): missing in CI is an error, not a skip
@@ -100,62 +100,62 @@ def drawn(pg) -> dict:
         images: "[data-testid='stImage']"}).map(([k, s]) => [k, document.querySelectorAll(s).length]))""")
 
 
-@pytest.mark.parametrize("data", ["bundled", "demo"])
-def test_no_serious_or_critical_accessibility_violation_on_any_page(warehouses, browser, data):  # noqa: F811
-    report, review, frames, wider, held, blocking, version = {}, {}, {}, {}, {}, {}, None
-    started = time.time()
+class Audit:
+    """The accessibility audit of one warehouse's pages, run by test_cockpit on the pages it opens (each
+    page is loaded once for both checks): `check` each page, `sidebar` once at phone width, then `finish`."""
 
-    def check(pg, where):
-        nonlocal version
-        held[where] = drawn(pg)
+    def __init__(self, data: str):
+        self.data, self.started, self.version = data, time.time(), None
+        self.report, self.review, self.frames, self.wider, self.held, self.blocking = {}, {}, {}, {}, {}, {}
+
+    def check(self, pg, where: str) -> None:
+        self.held[where] = drawn(pg)
         result = run_axe(pg)
-        version = result["version"]
-        report[where] = summarise(result["violations"])
-        review[where] = [{"rule": v["id"], "nodes": len(v["nodes"]),
-                          "targets": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]]}
-                         for v in result["incomplete"]]
-        frames[where] = len(pg.frames) - 1  # axe sees this document only: an iframe would need axe injected too
-        wider[where] = overflow(pg)
-        if where.startswith("phone") and wider[where] > 0:
-            blocking.setdefault(where, []).append(f"reflow (WCAG 1.4.10): the page is {wider[where]} px wider than the phone")
+        self.version = result["version"]
+        self.report[where] = summarise(result["violations"])
+        self.review[where] = [{"rule": v["id"], "nodes": len(v["nodes"]),
+                               "targets": [" ".join(map(str, n["target"])) for n in v["nodes"][:5]]}
+                              for v in result["incomplete"]]
+        self.frames[where] = len(pg.frames) - 1  # axe sees this document only: an iframe would need axe injected too
+        self.wider[where] = overflow(pg)
+        blocking = self.blocking
+        if where.startswith("phone") and self.wider[where] > 0:
+            blocking.setdefault(where, []).append(f"reflow (WCAG 1.4.10): the page is {self.wider[where]} px wider than the phone")
         # what axe cannot judge, set by app.py: the page's language, and a folded sidebar out of the Tab order
         if (lang := pg.evaluate("document.documentElement.lang")) != "ja":
             blocking.setdefault(where, []).append(f'language of page (WCAG 3.1.1): lang="{lang}", not "ja"')
         if pg.evaluate("""() => { const s = document.querySelector("[data-testid='stSidebar']");
                                   return s && s.dataset.collapsed === 'true' && getComputedStyle(s).visibility !== 'hidden' }"""):
             blocking.setdefault(where, []).append("focus (WCAG 2.4.7): the folded sidebar's links are still in the Tab order")
-        for v in report[where]:
+        for v in self.report[where]:
             left = [n for n in v["nodes"] if not n["explained"]]
             if v["impact"] in BLOCKING and left:
                 blocking.setdefault(where, []).append(f"{v['rule']} ({v['impact']}): {v['help']} — " + "; ".join(
                     " ".join(map(str, n["target"])) for n in left[:5]))
 
-    with serve(warehouses[data], SHINCHOKU_SQL_PUBLIC="1") as url:
-        for width, (w, h) in WIDTHS.items():
-            context = browser.new_context(viewport={"width": w, "height": h}, locale="ja-JP")
-            pg = context.new_page()
-            for path in PAGES:
-                pg.goto(f"{url}/{path}{'&' if '?' in path else '?'}as_of=2021-03-31")
-                settle(pg)
-                check(pg, f"{width} /{path}")
-            if width == "phone":
-                # on a phone the sidebar (pages, 基準日) is folded away: check it opened as well
-                pg.get_by_test_id("stExpandSidebarButton").click()
-                pg.get_by_test_id("stSidebarContent").wait_for(state="visible")
-                time.sleep(0.5)  # the slide-in transition
-                check(pg, f"{width} /{PAGES[-1]} (sidebar open)")
-            context.close()
-    ARTIFACTS.mkdir(exist_ok=True)
-    counts = {where: {i: sum(len(v["nodes"]) for v in vs if v["impact"] == i)
-                      for i in ("critical", "serious", "moderate", "minor")} for where, vs in report.items()}
-    (ARTIFACTS / f"accessibility_{data}.json").write_text(json.dumps(
-        {"axe_core": version, "tags": TAGS, "seconds": round(time.time() - started, 1), "counts": counts,
-         "wider_than_window_px": wider, "iframes": frames, "elements": held, "violations": report, "needs_review": review},
-        ensure_ascii=False, indent=1), encoding="utf-8")
-    assert version == AXE_CORE, f"axe-core {version}: review docs/accessibility.md and set AXE_CORE"
-    assert not blocking, json.dumps(blocking, ensure_ascii=False, indent=1)
-    if data == "demo":  # the check saw charts and tables, not only empty states
-        assert sum(h["plotly"] + h["vega"] for h in held.values()) and sum(h["grids"] for h in held.values()), held
+    def sidebar(self, pg, where: str) -> None:
+        """On a phone the sidebar (pages, 基準日) is folded away: check it opened as well."""
+        pg.get_by_test_id("stExpandSidebarButton").click()
+        pg.get_by_test_id("stSidebarContent").wait_for(state="visible")
+        time.sleep(0.5)  # the slide-in transition
+        self.check(pg, f"{where} (sidebar open)")
+
+    def finish(self) -> dict:
+        """Write test-artifacts/accessibility_<data>.json; the failures (empty when none)."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        counts = {where: {i: sum(len(v["nodes"]) for v in vs if v["impact"] == i)
+                          for i in ("critical", "serious", "moderate", "minor")} for where, vs in self.report.items()}
+        (ARTIFACTS / f"accessibility_{self.data}.json").write_text(json.dumps(
+            {"axe_core": self.version, "tags": TAGS, "seconds": round(time.time() - self.started, 1), "counts": counts,
+             "wider_than_window_px": self.wider, "iframes": self.frames, "elements": self.held,
+             "violations": self.report, "needs_review": self.review}, ensure_ascii=False, indent=1), encoding="utf-8")
+        failures = dict(self.blocking)
+        if self.version != AXE_CORE:
+            failures["axe-core"] = [f"axe-core {self.version}: review docs/accessibility.md and set AXE_CORE"]
+        if self.data == "demo" and not (sum(h["plotly"] + h["vega"] for h in self.held.values())
+                                        and sum(h["grids"] for h in self.held.values())):
+            failures["coverage"] = ["the check saw no charts or tables on the demo"]
+        return failures
 
 
 def documented_exceptions() -> set[tuple[str, str]]:

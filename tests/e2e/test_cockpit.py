@@ -1,11 +1,13 @@
 """The cockpit in a real browser: every page at desktop (1440 px) and phone (390 px) width, on the bundled
 data, the demo and a missing warehouse, reads as clean Japanese (no None, nan, FY20xx, English month
-names, snake_case codes or stored file names), with a screenshot of each in test-artifacts/; and the
+names, snake_case codes or stored file names) and passes the accessibility audit (test_accessibility),
+with a screenshot of each in test-artifacts/; and the
 task "which of 総務省's measures are behind, and why?" is answered from 概要 in two clicks."""
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -43,7 +45,9 @@ def browser():
 
 @pytest.mark.parametrize("data", ["bundled", "demo", "missing"])
 def test_every_page_reads_as_clean_japanese_at_desktop_and_phone_width(warehouses, browser, data):
-    found = {}
+    from tests.e2e.test_accessibility import Audit  # the same visits serve the accessibility audit
+
+    found, audit = {}, Audit(data)
     with serve(warehouses[data], SHINCHOKU_SQL_PUBLIC="1") as url:
         for width, (w, h) in WIDTHS.items():
             context = browser.new_context(viewport={"width": w, "height": h}, locale="ja-JP")
@@ -54,8 +58,13 @@ def test_every_page_reads_as_clean_japanese_at_desktop_and_phone_width(warehouse
                 shot(pg, f"cockpit_{data}_{width}_{path.split('?')[0] or 'overview'}")
                 for m in RAW.finditer(visible_text(pg)):
                     found.setdefault(f"{width} /{path}", set()).add(m.group(0))
+                audit.check(pg, f"{width} /{path}")
+            if width == "phone":
+                audit.sidebar(pg, f"{width} /{PAGES[-1]}")
             context.close()
     assert not found, found
+    failures = audit.finish()
+    assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
 
 
 def test_which_of_a_ministrys_measures_are_behind_and_why_in_two_clicks(warehouses, browser):
