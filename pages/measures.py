@@ -38,7 +38,10 @@ st.dataframe(
         "needs_review": "データ品質",
     },
 )
-page.download(view, "measures")
+page.download(view.rename(columns={  # the headings the table shows
+    "measure_no": "No", "national_measure_no": "国の施策番号", "title": "施策名", "pillar": "対応する柱",
+    "lead_ministries": "主担当府省庁", "ministries": "府省庁", "plan_listing": "計画掲載時期", "plan_start_fy": "掲載開始年度",
+    "kpi_progress_text": "KPI(進捗)", "kpi_effect_text": "KPI(効果)", "needs_review": "データ品質"}), "measures")
 counts = state.query(queries.warehouse_counts)
 st.caption(
     f"{len(df)} / {counts['measures']} 施策 ・ KPI {counts['kpis']} 件(うち目標値あり {counts['kpis_with_target']} 件)"

@@ -11,12 +11,13 @@ as_of = page.start("概要", "国の施策(82施策)のKPIが順調か、施策�
 held = state.query(attention.holdings)
 if held["real_values"] + held["synthetic_values"] == 0:
     cockpit.empty_state(held)
-else:
+behind_anywhere = state.query(attention.needing_attention, as_of)
+if held["real_values"] + held["synthetic_values"] or not behind_anywhere.empty:  # a deadline passes without data too
     st.subheader("要対応")
     c1, c2 = st.columns([3, 1])
     ministry = filters.select("府省庁で絞り込む(要対応の一覧のみ)", "ministry", state.query(queries.ministries), container=c1)
     lead_only = filters.toggle("主担当(◎)の施策のみ", "lead_only", container=c2)
-    behind = attention.of_ministry(state.query(attention.needing_attention, as_of), ministry, lead_only)
+    behind = attention.of_ministry(behind_anywhere, ministry, lead_only)
     cockpit.attention_table(behind, as_of, "attention")
 
 counts = state.query(queries.status_counts, as_of)

@@ -25,8 +25,9 @@ else:
                     key="gantt", config={"displayModeBar": not phone})
     view = items.assign(ministries=items["ministries"].map(labels.join),
                         期間=items["start_fy"].map(labels.fy) + " 〜 " + items["end_fy"].map(labels.fy))
-    st.dataframe(placeholder="—", data=view[["item_id", "title", "state", "期間", "ministries", "section", "phase"]].rename(
+    table = view[["item_id", "title", "state", "期間", "ministries", "section", "phase"]].rename(
         columns={"item_id": "ID", "section": "施策群", "title": "工程", "ministries": "府省庁", "state": "計画上の状況",
-                 "phase": "開始時の区分"}), hide_index=True, key="schedule_table")
-    page.download(view.drop(columns=["ministries"]), "schedule")
+                 "phase": "開始時の区分"})
+    st.dataframe(placeholder="—", data=table, hide_index=True, key="schedule_table")
+    page.download(table, "schedule")
     st.caption(f"{len(items)}工程。PDFからの抽出で重複した行は除いています(データ品質のページを参照)。")

@@ -60,9 +60,16 @@ def test_the_logic_model_reads_the_link_from_output_to_outcome(progress, effect,
     assert "データでは検証していない" in links["効果 → 期待される効果"]  # the plan's expectation, never a finding
 
 
-def test_a_kind_reads_as_its_worst_kpi():
-    kpis = pd.DataFrame({"kind": ["progress", "progress", "effect"], "status": ["on_track", "limited", "no_data"],
-                         "status_rank": [6, 3, 16], "status_family": ["target", "target", "none"]})
-    assert attention.kind_group(kpis, "progress") == "attention"
-    assert attention.kind_group(kpis, "effect") == "none"
+def test_a_kind_reads_as_its_worst_kpi_and_an_overdue_one_asks_for_action():
+    kpis = pd.DataFrame({"kind": ["progress", "progress", "effect", "effect"],
+                         "status": ["achieved", "awaiting_result", "no_data", "trend_flat"],
+                         "status_family": ["target", "target", "none", "trend"]})
+    assert attention.kind_group(kpis, "progress") == "attention"  # 期限後の実績未報告 beside a 達成
+    assert attention.kind_group(kpis, "effect") == "trend"
     assert attention.kind_group(kpis[kpis["kind"] == "effect"], "progress") is None
+
+
+def test_a_link_names_the_kpis_without_data_and_never_hides_a_problem():
+    links = dict(attention.logic_links("good", "trend", {"progress": 4, "effect": 0}))
+    assert links["取組 → 進捗"] == "取組は成果(アウトプット)につながっている(うち4件は実績なし)"
+    assert "要対応" in dict(attention.logic_links("trend", "attention"))["進捗 → 効果"]

@@ -119,7 +119,7 @@ def test_the_overview_opens_with_what_needs_attention(demo, monkeypatch):
     at = open_page("overview", demo, monkeypatch, {"as_of": "2021-03-31"})
     assert at.subheader[0].value == "要対応"
     table = at.dataframe[0].value
-    assert list(table.columns[:4]) == ["状況", "施策", "主担当", "KPI"]
+    assert list(table.columns[:4]) == ["状況", "施策", "理由", "主担当"]  # the why next to the what
     order = ["× 悪化", "□ 未達", "▲ 遅れ", "△ 要加速", "？ 期限後の実績未報告", "◑ 期限内達成・その後低下"]
     shown = list(table["状況"])
     assert shown and set(shown) <= set(order) and shown == sorted(shown, key=order.index)  # worst first

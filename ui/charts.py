@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl.reference import ink
-from etl.text import year_to_wareki
+from etl.text import period_label, year_to_wareki
 from warehouse.attention import ATTENTION
 
 FONT = dict(family="Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif")
@@ -21,20 +21,25 @@ KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考"}
 
 def fiscal_year_axis(fig: go.Figure, first: pd.Timestamp, last: pd.Timestamp, max_labels: int = 10,
                      **axis) -> go.Figure:
-    """A time axis read in fiscal years: a tick at each 1 April, labelled 和暦 with the western year."""
+    """A time axis read in fiscal years: each year's label (和暦 with the western year) in the middle of its
+    April–March span, a grid line where it starts. A fiscal year's value (dated its last day, 31 March)
+    thus sits inside its own year's span, at its right edge, not under the next year's label."""
     first_fy = first.year if first.month >= 4 else first.year - 1
     last_fy = last.year if last.month >= 4 else last.year - 1
     years = list(range(first_fy, last_fy + 1))
     step = max(1, -(-len(years) // max_labels))  # at most about ten labels (fewer on a phone)
     shown = years[::step]
-    fig.update_xaxes(type="date", tickmode="array", tickvals=[pd.Timestamp(f"{y}-04-01") for y in shown],
-                     ticktext=[f"{year_to_wareki(y)}<br>({y})" for y in shown], **axis)
+    fig.update_xaxes(type="date", tickmode="array", tickvals=[pd.Timestamp(f"{y}-10-01") for y in shown],
+                     ticktext=[f"{year_to_wareki(y)}<br>({y})" for y in shown], showgrid=False, ticks="",
+                     minor=dict(tickmode="array", tickvals=[pd.Timestamp(f"{y}-04-01") for y in years + [years[-1] + 1]],
+                                showgrid=True, gridcolor="#ddd", ticks="outside"), **axis)
     return fig
 
 
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
+    # the legend under the plot: beside it, it takes half the width of a phone
     fig.update_layout(**{"height": height, "margin": dict(l=10, r=10, t=40, b=10), "font": FONT,
-                         "legend_title_text": "", **kw})
+                         "legend": dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text=""), **kw})
     return fig
 
 
@@ -63,7 +68,7 @@ def outcome_matrix(cells: pd.DataFrame, groups: dict[str, str]) -> go.Figure:
             ("attention", "attention"): "#D55E00"}
     colors = [tone.get((p, e), "#56B4E9") for p, e in zip(cells["progress_group"], cells["effect_group"])]
     fig = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers+text", text=[f"{n}" if n else "" for n in cells["measures"]],
+        x=x, y=y, mode="markers+text", text=[str(n) for n in cells["measures"]],  # an empty cell says 0
         textfont=dict(size=14, color="#000"),
         marker=dict(symbol="square", size=[18 + 30 * (n / biggest) ** 0.5 if n else 0 for n in cells["measures"]],
                     color=colors, opacity=0.55, line=dict(color="#333", width=1)),
@@ -74,7 +79,8 @@ def outcome_matrix(cells: pd.DataFrame, groups: dict[str, str]) -> go.Figure:
         showlegend=False))
     axis = dict(tickmode="array", tickvals=list(range(len(order))), ticktext=names, range=[-0.6, len(order) - 0.4],
                 zeroline=False, showgrid=True, fixedrange=True, tickangle=0)
-    fig.update_layout(xaxis=dict(title="進捗KPIの状況(施策で最も悪いもの)", side="top", **axis),
+    # axis titles short: at 390 px a long one runs into the column headings (the caption says the rest)
+    fig.update_layout(xaxis=dict(title="進捗KPIの状況", side="top", **axis),
                       yaxis=dict(title="効果KPIの状況", autorange="reversed", **axis), dragmode=False)
     # the two cells that say most about a measure's logic: shaded, named at their top
     a, g = order.index("attention"), order.index("good")
@@ -159,12 +165,15 @@ def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure
     if not series.empty:
         real = series[~series["is_synthetic"].astype(bool)]
         synth = series[series["is_synthetic"].astype(bool)]
+        unit = kpi.get("unit") if isinstance(kpi.get("unit"), str) else ""
+        hover = "%{customdata}: %{y:,.10g}" + unit.replace("%", "%%") + "<extra></extra>"  # 和暦, never 'Mar 31, 2021'
         if not real.empty:
             fig.add_scatter(x=real["period_end"], y=real["value"], mode="lines+markers", name="実績",
-                            line=dict(color="#0072B2"))
+                            line=dict(color="#0072B2"), customdata=real["period"].map(period_label), hovertemplate=hover)
         if not synth.empty:
             fig.add_scatter(x=synth["period_end"], y=synth["value"], mode="lines+markers", name="実績(デモ・合成データ)",
-                            line=dict(color="#0072B2", dash="dot"), marker=dict(symbol="circle-open"))
+                            line=dict(color="#0072B2", dash="dot"), marker=dict(symbol="circle-open"),
+                            customdata=synth["period"].map(period_label), hovertemplate=hover)
     target, tdate = kpi.get("target_value"), kpi.get("target_date")
     if target is not None and not pd.isna(target) and tdate is not None and not pd.isna(tdate):
         fig.add_scatter(x=[tdate], y=[target], mode="markers+text", name="目標", text=["目標"], textposition="top center",
@@ -178,7 +187,8 @@ def kpi_timeseries(series: pd.DataFrame, kpi: dict, as_of: dt.date) -> go.Figure
             if kpi.get("pace_basis") in ("cagr", "linear") and pd.notna(latest) and pd.Timestamp(t) < pd.Timestamp(tdate):
                 x, y = pace_path(base, pd.Timestamp(t0), latest, pd.Timestamp(t), pd.Timestamp(tdate), kpi["pace_basis"])
                 fig.add_scatter(x=x, y=y, mode="lines", name="現在のペースでの見込み", line=dict(color="#009E73", dash="dashdot"))
-    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1))
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line=dict(color="#333", width=1),
+                  annotation_text="基準日", annotation_position="bottom right", annotation_font_size=10)
     _series_axis(fig, series, kpi, as_of)
     unit = kpi.get("unit")
     return _layout(fig, height=320, title=f"{kpi.get('kpi_id', '')} {kpi.get('name', '')}",

@@ -53,6 +53,7 @@ def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
     view = pd.DataFrame({
         "状況": [labels.status(i, s) for i, s in zip(df["status_icon"], df["status_label"])],
         "施策": [f"No {n} {t}" for n, t in zip(df["measure_no"], df["title"])],
+        "理由": df["status_reason"],  # the "why" next to the "what", not off screen
         "主担当": df["lead_ministries"].map(labels.join),
         "KPI": [f"{labels.KIND_JA.get(k, '')} {i} {n}" for k, i, n in zip(df["kind"], df["kpi_id"], df["name"])],
         "最新値": [f"{labels.number(v, u)}({labels.period(p)})" if pd.notna(v) else "—"
@@ -61,7 +62,6 @@ def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
         "期限": df["target_date"].map(labels.deadline),
         "現在のペースでの見込み": [labels.projection(v, d, r, u) or "—" for v, d, r, u in
                          zip(df["projected_value"], df["projected_reach_date"], df["reaches_by_deadline"], df["unit"])],
-        "理由": df["status_reason"],
     })
     event = st.dataframe(placeholder="—", data=view, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
                          column_config={"施策": st.column_config.TextColumn(width="medium"),
@@ -95,7 +95,8 @@ def logic_model(m: dict, kpis: pd.DataFrame, effects: list[str]) -> None:
         box = col.container(border=True)
         box.markdown(f"**{title}**")
         box.markdown("\n".join(f"- {line}" for line in lines))
-    links = attention.logic_links(attention.kind_group(kpis, "progress"), attention.kind_group(kpis, "effect"))
+    missing = {k: int(((kpis["kind"] == k) & (kpis["status"] == "no_data")).sum()) for k in ("progress", "effect")}
+    links = attention.logic_links(attention.kind_group(kpis, "progress"), attention.kind_group(kpis, "effect"), missing)
     st.markdown("\n".join(f"- **{link}**: {reading}" for link, reading in links))
 
 

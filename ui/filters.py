@@ -60,10 +60,15 @@ def _show_link() -> None:
         where["address"].code(link(st.query_params.to_dict(), base), language=None, wrap_lines=True)
 
 
+_CLEARED = {"lead_only": False, "q": ""}  # what a toggle and the search box show when cleared; a select: (すべて)
+
+
 def _clear(key: str) -> None:
-    # a callback runs before the rerun, when a widget's state may still be changed
+    # A callback runs before the rerun, when a widget's value may still be set: setting it (not deleting it)
+    # also resets the widget in the browser, which would otherwise send its old value back on the next click.
     put(key, None)
-    st.session_state.pop(f"f_{key}", None)
+    if f"f_{key}" in st.session_state:
+        st.session_state[f"f_{key}"] = _CLEARED.get(key)
 
 
 def note(text: str) -> None:

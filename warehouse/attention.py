@@ -52,34 +52,45 @@ def in_cell(matrix: pd.DataFrame, progress_group: str | None, effect_group: str 
 
 
 def kind_group(kpis: pd.DataFrame, kind: str) -> str | None:
-    """The reading of a measure's KPIs of one kind (their worst status by roll-up rank); None without KPIs.
-    `kpis`: rows with kind, status, status_rank, status_family (queries.measure_kpi_detail)."""
+    """The reading of a measure's KPIs of one kind for its logic model; None without KPIs. Any KPI that
+    asks for action makes the link 要対応 (the measure roll-up ranks 期限後の実績未報告 after judgements,
+    but a logic model must not call a link working while one of its KPIs is overdue); then a judgement
+    on course, then a trend reading, then no data. `kpis`: rows with kind, status, status_family."""
     d = kpis[kpis["kind"] == kind]
     if d.empty:
         return None
-    worst = d.sort_values("status_rank", kind="stable").iloc[0]
-    return status_group(worst["status"], worst["status_family"])
+    groups = {status_group(c, f) for c, f in zip(d["status"], d["status_family"])}
+    return next(g for g in ("attention", "good", "trend", "none") if g in groups)
 
 
-def logic_links(progress: str | None, effect: str | None) -> list[tuple[str, str]]:
+def logic_links(progress: str | None, effect: str | None, missing: dict[str, int] | None = None) -> list[tuple[str, str]]:
     """What each link of a measure's logic model (取組 → 進捗 → 効果 → 期待される効果) says, from the readings
-    of its 進捗 and 効果 KPIs: (link, reading in Japanese)."""
-    first = {"good": "取組は成果(アウトプット)につながっている", "attention": "取組の成果(アウトプット)が遅れている",
+    of its 進捗 and 効果 KPIs: (link, reading in Japanese). missing: per kind, how many KPIs have no data."""
+    missing = missing or {}
+    gap = {k: f"(うち{n}件は実績なし)" if n else "" for k, n in missing.items()}
+    first = {"good": "取組は成果(アウトプット)につながっている", "attention": "取組の成果(アウトプット)に要対応のKPIがある",
              "trend": "進捗KPIに目標がなく、傾向のみ分かる", "none": "進捗の実績がまだない(報告待ち)",
-             None: "進捗KPIが設定されていない"}[progress]
-    pair = {("good", "good"): "実施・効果とも順調",
-            ("good", "attention"): "実施は順調だが効果が出ていない: 施策の効き目(効果が出る道筋)を点検する",
-            ("attention", "good"): "効果は出ているが実施が遅れている: 実施の遅れの理由を確認する",
-            ("attention", "attention"): "実施・効果とも要対応"}
-    if (progress, effect) in pair:
-        second = pair[(progress, effect)]
-    elif effect is None:
+             None: "進捗KPIが設定されていない"}[progress] + (gap.get("progress", "") if progress else "")
+    other = {"trend": "目標がなく傾向のみ", "none": "実績がない", None: "KPIが設定されていない"}
+    if effect is None:
         second = "効果KPIが設定されていない"
+    elif (progress, effect) == ("good", "good"):
+        second = "実施・効果とも順調"
+    elif (progress, effect) == ("good", "attention"):
+        second = "実施は順調だが効果が出ていない: 施策の効き目(効果が出る道筋)を点検する"
+    elif (progress, effect) == ("attention", "good"):
+        second = "効果は出ているが実施が遅れている: 実施の遅れの理由を確認する"
+    elif (progress, effect) == ("attention", "attention"):
+        second = "実施・効果とも要対応"
+    elif effect == "attention":
+        second = f"効果KPIが要対応(進捗は{other[progress]}のため、つながりは判定できない)"
+    elif progress == "attention":
+        second = f"実施に要対応のKPIがある(効果は{other[effect]}のため、つながりは判定できない)"
     else:
-        missing = [n for n, g in (("進捗", progress), ("効果", effect)) if g in ("none", None)]
-        second = (f"{'・'.join(missing)}の実績がないため、つながりを判定できない" if missing
+        lacking = [n for n, g in (("進捗", progress), ("効果", effect)) if g in ("none", None)]
+        second = (f"{'・'.join(lacking)}の実績がないため、つながりを判定できない" if lacking
                   else "目標のないKPIがあるため、傾向のみ比べられる")
-    return [("取組 → 進捗", first), ("進捗 → 効果", second),
+    return [("取組 → 進捗", first), ("進捗 → 効果", second + (gap.get("effect", "") if effect else "")),
             ("効果 → 期待される効果", "計画上の想定(データでは検証していない)")]
 
 
