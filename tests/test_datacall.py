@@ -1,7 +1,6 @@
 """The data call's request forms (照会様式): who owes what, what each form carries, what an office may
 change, and the registry of what was sent."""
 import datetime as dt
-import json
 import re
 import shutil
 
@@ -85,8 +84,7 @@ def test_a_form_carries_last_periods_figures_unlocked_inputs_and_its_hidden_bloc
     assert not [v for r in data for v in r if isinstance(v, str) and re.search(r"\bnan\b|None|NaT", v)]
     # the previous figures and status are filled in where the warehouse had them, in 和暦
     assert any(r[5] and "年度)" in r[5] and "nan" not in r[5] for r in data)
-    meta = dict(wb["_form"].iter_rows(values_only=True))
-    keys = [tuple(k) for k in json.loads(meta["keys"])]
+    meta, keys = forms.read_meta(wb["_form"])
     assert meta["recipient"] == "ministry:総務省" and meta["period"] == "2021-03" and len(keys) == made[0].rows
     assert meta["digest"] == forms.digest(made[0].recipient, "2021-03", keys, "2021-04-01T09:00:00") == made[0].digest
     assert [(r[0], "000000") for r in data] == keys
@@ -333,3 +331,11 @@ def test_the_secretariat_makes_forms_and_follows_the_status_on_the_page(wh, monk
     assert any("1件の照会様式を作成" in s.value for s in at.success)
     status = next(d.value for d in at.dataframe if "状態" in d.value.columns).set_index("宛先")
     assert status.at["総務省", "状態"] in ("未回答", "期限超過") and status.at["東京都", "状態"] == "未送付"
+
+
+def test_the_largest_prefectures_form_keeps_every_cell_within_excels_limit_and_is_recognised(wh, tmp_path):
+    made = forms.make_forms("2021-03", tmp_path / "out", warehouse=wh, prefecture="01", now=dt.datetime(2021, 4, 1, 9))
+    wb = openpyxl.load_workbook(made[0].path)
+    longest = max(len(str(v)) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    assert longest <= 32_767 and made[0].rows > 2000  # 北海道: 179 municipalities × the municipal KPIs
+    assert "記入された行がありません" in refused(wh, made[0].path).errors[0]["message"]  # recognised, then found empty

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,9 +84,8 @@ def read_reply(path: Path, con: duckdb.DuckDBPyConnection, kpis: pd.DataFrame, t
         report.message = "照会様式ではありません。事務局が送った様式(「回答」シート)に記入して返送してください。"
         report.error(report.message)
         return report
-    meta = {str(k): v for k, v, *_ in wb[forms.META_SHEET].iter_rows(values_only=True) if k is not None}
+    meta, keys = forms.read_meta(wb[forms.META_SHEET])
     try:
-        keys = [tuple(k) for k in json.loads(meta.get("keys") or "[]")]
         kind, code = str(meta["recipient"]).split(":", 1)
         who = forms.Recipient(kind, code, str(meta.get("recipient_name")))
         report.recipient, report.recipient_name, report.period = who.form_key, who.name, str(meta["period"])

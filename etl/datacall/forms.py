@@ -139,6 +139,20 @@ def rows_for(rows: pd.DataFrame, who: Recipient) -> pd.DataFrame:
     return rows[rows["prefecture_code"] == who.code].sort_values(["area_level", "kpi_id", "area_code"]).reset_index(drop=True)
 
 
+def read_meta(ws) -> tuple[dict, list[tuple[str, str]]]:
+    """The hidden block of a form: its key/value lines, and the rows asked (after the 'keys' line)."""
+    meta, keys, in_keys = {}, [], False
+    for row in ws.iter_rows(values_only=True):
+        first, second = (list(row) + [None, None])[:2]
+        if in_keys:
+            keys.append((str(first), str(second)))
+        elif first == "keys":
+            in_keys = True
+        elif first is not None:
+            meta[str(first)] = second
+    return meta, keys
+
+
 def fixed_digest(cells: list[list]) -> str:
     """The SHA-256 of the protected cells of the rows as written: a reply whose protection was removed and
     whose pre-filled cells were changed no longer matches."""
@@ -190,7 +204,11 @@ def write_form(path: Path, who: Recipient, period: str, deadline: dt.date, conta
                  ("period", period), ("made_at", made_at.isoformat(timespec="seconds")), ("rows", len(rows)),
                  ("digest", sha), ("first_row", HEADER_ROW + 1), ("fixed_digest", fixed_digest(fixed))):
         meta.append([k, v])
-    meta.append(["keys", json.dumps(keys, ensure_ascii=False)])
+    # the rows asked, one per line under a 'keys' marker: as one JSON cell a large prefecture's list would
+    # pass Excel's 32,767-character cell limit (Hokkaido: about 60,000)
+    meta.append(["keys", len(keys)])
+    for kpi, area in keys:
+        meta.append([kpi, area])
     meta.protection.sheet = True
     wb.active = 1
     path.parent.mkdir(parents=True, exist_ok=True)
