@@ -83,3 +83,11 @@ def visible_text(pg) -> str:
         main.querySelectorAll("[data-testid='stIconMaterial'], textarea, code, pre").forEach(e => e.remove());
         return main.innerText; }""")
     return re.sub(r"https?://\S+", "", text)
+
+
+def sign_in(pg, name: str, password: str) -> None:
+    """Fill the page's login form (a local user of the secrets file) and wait for the page to run again."""
+    pg.get_by_label("利用者名").fill(name)
+    pg.get_by_label("パスワード").fill(password)
+    pg.get_by_role("button", name="ログイン").click()
+    settle(pg)

@@ -17,7 +17,7 @@ import pytest
 
 from etl.demo import create_demo
 from etl.observations import store
-from tests.e2e.support import ARTIFACTS, CHROMIUM, ROOT, content, serve, settle, shot
+from tests.e2e.support import ARTIFACTS, CHROMIUM, ROOT, content, serve, settle, shot, sign_in
 from ui.auth import hash_password
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -127,10 +127,7 @@ def test_page_in_a_real_browser(server, page, path, heading, change):
 def open_upload_signed_in(page, server):
     page.goto(f"{server['url']}/upload")
     settle(page)
-    page.get_by_label("利用者名").fill("tester")
-    page.get_by_label("パスワード").fill("e2e-pass")
-    page.get_by_role("button", name="ログイン").click()
-    settle(page)
+    sign_in(page, "tester", "e2e-pass")
 
 
 def test_loader_uploads_fixes_loads_and_exports(server, page, tmp_path):

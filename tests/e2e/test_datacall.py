@@ -13,7 +13,7 @@ import pytest
 
 from etl.datacall import forms
 from etl.demo import create_demo
-from tests.e2e.support import CHROMIUM, serve, settle, shot, visible_text
+from tests.e2e.support import CHROMIUM, serve, settle, shot, sign_in, visible_text
 from ui.auth import hash_password
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -47,10 +47,7 @@ def test_the_secretariat_sends_forms_and_collects_three_replies(built, tmp_path)
         pg = browser.new_page(viewport={"width": 1440, "height": 1400}, locale="ja-JP", accept_downloads=True)
         pg.goto(f"{url}/datacall?as_of=2021-03-31")
         settle(pg)
-        pg.get_by_label("利用者名").fill("jimukyoku")
-        pg.get_by_label("パスワード").fill("e2e-pass")
-        pg.get_by_role("button", name="ログイン").click()
-        settle(pg)
+        sign_in(pg, "jimukyoku", "e2e-pass")
         assert "未送付" in visible_text(pg)
 
         pg.get_by_role("tab", name="様式の作成").click()
