@@ -339,3 +339,18 @@ def test_the_largest_prefectures_form_keeps_every_cell_within_excels_limit_and_i
     longest = max(len(str(v)) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
     assert longest <= 32_767 and made[0].rows > 2000  # 北海道: 179 municipalities × the municipal KPIs
     assert "記入された行がありません" in refused(wh, made[0].path).errors[0]["message"]  # recognised, then found empty
+
+
+@pytest.mark.parametrize("make", ["zip_bomb", "giant_shared_string"])
+def test_a_bomb_like_reply_is_refused_before_it_is_parsed(wh, tmp_path, make):
+    import resource
+
+    from tests import hostile
+
+    data = hostile.zip_bomb(2_000_000) if make == "zip_bomb" else hostile.giant_shared_string(300)
+    path = tmp_path / "回答.xlsx"
+    path.write_bytes(data)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = refused(wh, path)
+    assert report.status == "unreadable" and "回答.xlsx" in report.message
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 200  # MiB: refused from the sizes
