@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import charts, cockpit, filters, labels, page, state
+from ui import charts, cockpit, filters, labels, page, state, tables
 from warehouse import attention, queries
 
 as_of = page.start("概要", "国の施策(82施策)のKPIが順調か、施策が効果を上げているか")
@@ -68,7 +68,4 @@ picked = st.dataframe(placeholder="—", data=table, hide_index=True, key="matri
                       selection_mode="single-row", column_config={"施策": st.column_config.TextColumn(width="large")})
 st.caption(f"{len(table)}施策(悪い順)。行を選ぶと、その施策の詳細(取組から効果までのつながり)を開きます。")
 page.download(table, f"progress_effect_{as_of}")
-rows = picked.selection.rows if picked and picked.selection else []
-if rows:
-    filters.put("measure", int(chosen.iloc[rows[0]]["measure_no"]))
-    st.switch_page("pages/measure.py")
+tables.open_selected_measure(picked, chosen)

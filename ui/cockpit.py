@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.observations import template
-from ui import filters, labels, page, state
+from ui import labels, page, state, tables
 
 
 def empty_state(held: dict) -> None:
@@ -69,10 +69,7 @@ def attention_table(df: pd.DataFrame, as_of: dt.date, key: str) -> None:
                                         "理由": st.column_config.TextColumn(width="large")})
     st.caption(f"{len(view)}件(悪い順)。行を選ぶと、その施策の詳細を開きます。")
     page.download(view, f"attention_{as_of}")
-    rows = event.selection.rows if event and event.selection else []
-    if rows:
-        filters.put("measure", int(df.iloc[rows[0]]["measure_no"]))
-        st.switch_page("pages/measure.py")
+    tables.open_selected_measure(event, df)
 
 
 def logic_model(m: dict, kpis: pd.DataFrame, effects: list[str]) -> None:

@@ -8,6 +8,14 @@ import streamlit as st
 from ui import filters, labels, page
 
 
+def open_selected_measure(event, rows: pd.DataFrame) -> None:
+    """Open the measure of the row chosen in a table (`rows`: the frame behind it, with measure_no)."""
+    chosen = event.selection.rows if event and event.selection else []
+    if chosen:
+        filters.put("measure", int(rows.iloc[chosen[0]]["measure_no"]))
+        st.switch_page("pages/measure.py")
+
+
 def kpi_table(df: pd.DataFrame, name: str) -> None:
     if df.empty:
         st.info("該当するKPIがありません。")
@@ -48,7 +56,4 @@ def kpi_table(df: pd.DataFrame, name: str) -> None:
                f"(うちデータなし {int((without_target & no_data).sum())}件)、"
                f"目標ありでデータなし {int((~without_target & no_data).sum())}件")
     page.download(view.drop(columns=["推移"]), name)
-    rows = event.selection.rows if event and event.selection else []
-    if rows:
-        filters.put("measure", int(d.iloc[rows[0]]["measure_no"]))
-        st.switch_page("pages/measure.py")
+    open_selected_measure(event, d)

@@ -210,10 +210,7 @@ def collect(paths: list[Path], warehouse: Path | None = None, *, period: str | N
     with store.writer_lock(target), store.swapped(target) as wcon:
         wcon.execute("begin transaction")
         for r in ready:
-            earlier = store.find_batch_by_hash(wcon, r.sha256)
-            if earlier is not None:
-                r.status, r.batch_id = "already_loaded", earlier
-                r.message = f"同じファイルは batch {earlier} で読み込み済みです(変更なし)"
+            if store.skip_if_loaded(wcon, r):
                 continue
             before = wcon.execute("select max(batch_id) from core.datacall_replies where form_no = ?", [r.form_no]).fetchone()[0]
             batch = {"file_name": r.file, "sha256": r.sha256, "loaded_at": now, "loaded_by": user or current_user(),

@@ -96,7 +96,7 @@ def recipients(con: duckdb.DuckDBPyConnection, ministry: str | None = None, pref
 
 
 ROWS_SQL = """
-    with prev as (select * from kpi_status_as_of(?::date)),
+    with prev as (select * from kpi_status_as_of(?::date, national_only := {national_only})),
     said as (  -- the latest commentary per KPI × area, whatever period it was written for
         select * from kpi_comments_as_of(?::date)
         qualify row_number() over (partition by kpi_id, area_code order by period desc) = 1
@@ -125,10 +125,11 @@ ROWS_SQL = """
 """
 
 
-def all_rows(con: duckdb.DuckDBPyConnection, known_by: dt.date) -> pd.DataFrame:
+def all_rows(con: duckdb.DuckDBPyConnection, known_by: dt.date, national_only: bool = False) -> pd.DataFrame:
     """Every row any recipient may be asked for, with the latest figure, status and commentary known by
-    the end of `known_by` (the day the form is made)."""
-    return con.execute(ROWS_SQL, [known_by, known_by]).df()
+    the end of `known_by` (the day the form is made). national_only: only ministries are asked, so the
+    previous figures of municipalities are not needed (a literal: the macro prunes that work when planned)."""
+    return con.execute(ROWS_SQL.format(national_only="true" if national_only else "false"), [known_by, known_by]).df()
 
 
 def rows_for(rows: pd.DataFrame, who: Recipient) -> pd.DataFrame:
@@ -341,7 +342,8 @@ def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, min
     con = connect_readonly(target)
     try:
         who = recipients(con, ministry, prefecture, everyone)
-        rows = all_rows(con, now.date())  # the latest figures and commentary known when the form is made
+        # the latest figures and commentary known when the form is made
+        rows = all_rows(con, now.date(), national_only=all(r.kind == "ministry" for r in who))
         synthetic = con.execute("select count(*) > 0 from core.obs_batches where is_synthetic").fetchone()[0]
     finally:
         con.close()

@@ -119,10 +119,7 @@ def load_files(paths: list[Path], warehouse: Path | None = None, *, dry_run: boo
         with store.writer_lock(target), store.swapped(target) as con:
             con.execute("begin transaction")
             for r in to_write:
-                earlier = store.find_batch_by_hash(con, r.sha256)
-                if earlier is not None:
-                    r.status, r.batch_id = "already_loaded", earlier
-                    r.message = f"同じ内容のファイルは batch {earlier} で読み込み済みです(変更なし)"
+                if store.skip_if_loaded(con, r):
                     continue
                 valid = pd.concat([v.valid.assign(sheet=v.sheet.name) for v in r.validated], ignore_index=True)
                 rejected = pd.concat([v.rejected for v in r.validated], ignore_index=True)

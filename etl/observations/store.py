@@ -227,6 +227,17 @@ def find_batch_by_hash(con: duckdb.DuckDBPyConnection, sha256: str) -> int | Non
     return row[0] if row and row[0] is not None else None
 
 
+def skip_if_loaded(con: duckdb.DuckDBPyConnection, report) -> bool:
+    """True (and the report says so) when a file with the same SHA-256 was loaded before: loading the same
+    file again changes nothing. `report`: an observation file's or a data-call reply's report."""
+    earlier = find_batch_by_hash(con, report.sha256)
+    if earlier is None:
+        return False
+    report.status, report.batch_id = "already_loaded", earlier
+    report.message = f"同じ内容のファイルは batch {earlier} で読み込み済みです(変更なし)"
+    return True
+
+
 def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFrame, rejected: pd.DataFrame,
                  refresh: bool = True) -> int:
     """Insert one batch (its header, observations and quarantined rows); returns its id.
