@@ -31,8 +31,8 @@ if not user:
     st.stop()
 
 today = now_jst().date()
-months = [(as_of.replace(day=1) - dt.timedelta(days=28 * i)).strftime("%Y-%m") for i in range(18)]
-period = st.selectbox("照会の対象月", list(dict.fromkeys(months)), key="datacall_period",
+months = [str(m) for m in pd.period_range(end=as_of, periods=18, freq="M")[::-1]]  # the report date's month first
+period = st.selectbox("照会の対象月", months, key="datacall_period",
                       format_func=lambda p: labels.period(p) + "末時点")
 status_tab, make_tab, collect_tab = st.tabs(["提出状況", "様式の作成", "回答の読込"])
 
