@@ -144,6 +144,9 @@ def export_monthly(as_of, ministry, out, warehouse) -> None:
                + (" [デモ（合成データ）を含む]" if result["synthetic"] else ""))
 
 
+SHOWN_ERRORS = 10  # per reply file; a form filled with one mistake throughout would print thousands of lines
+
+
 @main.group()
 def datacall() -> None:
     """The monthly data call (照会): request forms out, replies in."""
@@ -175,6 +178,28 @@ def datacall_make(period, ministry, prefecture, everyone, deadline, contact, out
     click.echo(f"{len(made)}件の照会様式を作成しました({sum(m.rows for m in made):,}行)")
 
 
+@datacall.command("sample")
+@click.option("--period", required=True, help="The month asked about (YYYY-MM).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder for the forms and replies.")
+@click.option("--prefectures", default=3, show_default=True, help="How many prefectures reply (one more replies with mistakes).")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="The demo warehouse (default $SHINCHOKU_WAREHOUSE).")
+def datacall_sample(period, out, prefectures, warehouse) -> None:
+    """On the demo warehouse only: make every form of a period and fill some of them with synthetic replies
+    (デモ（合成データ）), to try the data call end to end."""
+    from etl.datacall.sample import make_sample
+    from warehouse.db import WarehouseMissing, WarehouseOutdated
+
+    try:
+        made, replies = make_sample(period, out, warehouse, prefectures)
+    except (ShinchokuError, WarehouseMissing, WarehouseOutdated) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"{len(made)}件の照会様式を {out / '様式'} に作成し、送付記録に登録しました")
+    for kind, label in (("complete", "記入済み"), ("partial", "一部未記入"), ("faulty", "誤りあり(読込で拒否される見本)")):
+        for p in replies[kind]:
+            click.echo(f"{p}: {label} [デモ（合成データ）]")
+
+
 @datacall.command("collect")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--period", help="Refuse replies to another month's form (YYYY-MM).")
@@ -200,9 +225,11 @@ def datacall_collect(files, period, dry_run, as_json, warehouse, user) -> None:
     else:
         for r in reports:
             click.echo(f"{r.file}: {r.message}")
-            for e in r.errors:
+            for e in r.errors[:SHOWN_ERRORS]:
                 where = " / ".join(str(x) for x in (e["sheet"], e["row"] and f"{e['row']}行", e["column"]) if x)
                 click.echo(f"  {where}: {e['message']}")
+            if len(r.errors) > SHOWN_ERRORS:
+                click.echo(f"  ほか {len(r.errors) - SHOWN_ERRORS}件(すべては --json で)")
     sys.exit(1 if any(r.status in ("refused", "unreadable") for r in reports) else 0)
 
 

@@ -24,6 +24,8 @@ _MONTH_PATTERNS = [
     re.compile(r"^(令和|平成|昭和)\s*(元|\d{1,2})\s*年\s*(\d{1,2})\s*月(?:\s*\d{1,2}\s*日)?$"),
     re.compile(r"^([RHS])\s*(元|\d{1,2})\s*[./-]\s*(\d{1,2})$", re.I),
 ]
+# 「令和2(2020)年度」: how Shinchoku itself shows a period (etl.text.period_label), so an office may copy it
+_ERA_WITH_YEAR = re.compile(r"^(令和|平成|昭和)\s*(元|\d{1,2})\s*\(\s*(\d{4})\s*\)")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ def parse_period(raw) -> tuple[Period | None, str | None]:
     text = normalize("" if raw is None else str(raw))
     if not text:
         return None, "期間が空です"
+    if m := _ERA_WITH_YEAR.match(text):
+        if era_to_year(m.group(1), m.group(2)) != int(m.group(3)):
+            return None, f"期間「{raw}」の和暦と西暦が合いません"
+        text = text[:m.start(3) - 1].rstrip() + text[m.end():]
     for p in _FY_PATTERNS:
         if m := p.match(text):
             year = int(m.group(1)) if m.lastindex == 1 else era_to_year(_ERA_LETTERS.get(m.group(1).upper(), m.group(1)), m.group(2))

@@ -280,6 +280,45 @@ def _municipal(ws: Worksheet, adoption: pd.DataFrame, kpi_names: dict, report: s
     _print_setup(ws, "市区町村", report, synthetic, title_rows=f"{start}:{start}")
 
 
+def _submissions(ws: Worksheet, con: duckdb.DuckDBPyConnection, as_of: dt.date, report: str, synthetic: bool,
+                 ministry: str | None) -> None:
+    """提出状況 of the latest data call made by the report date: who was asked, who replied, what is still empty."""
+    from etl.datacall.status import STATES, submission_status
+    from warehouse.datacall_queries import latest_call
+
+    period = latest_call(con, as_of)
+    month = f"{date_to_wareki(dt.date(int(period[:4]), int(period[5:]), 1))[:-2]}末時点" if period else ""
+    start = _banner(ws, f"照会の提出状況({month}の照会)" if period else "照会の提出状況", report, synthetic, 8)
+    if period is None:
+        _set(ws, start, 1, "基準日までに照会様式は作成されていません(照会ページまたは `shinchoku datacall make`)。")
+        _print_setup(ws, "提出状況", report, synthetic)
+        return
+    table = submission_status(con, period, as_of)
+    if ministry:
+        table = table[table["recipient_name"] == ministry]
+    counts = table["state"].value_counts()
+    _set(ws, start, 1, "  ".join(f"{s} {counts.get(s, 0)}件" for s in STATES))
+    start += 2
+    heads = [("状態", 10), ("宛先", 14), ("送付日", 16), ("回答期限", 16), ("回答", 6), ("最終回答", 16), ("記入済み", 12),
+             ("未記入のKPI", 48)]
+    for c, (h, width) in enumerate(heads, start=1):
+        _set(ws, start, c, h, font=Font(name=FONT_NAME, bold=True), fill=HEADER_FILL)
+        ws.column_dimensions[get_column_letter(c)].width = width
+    day = lambda v: None if v is None or pd.isna(v) else date_to_wareki(pd.Timestamp(v).date())  # noqa: E731
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, r in enumerate(table.itertuples(), start=start + 1):
+        empty = list(r.empty_kpis)
+        shown = "、".join(empty[:30]) + (f" ほか{len(empty) - 30}件" if len(empty) > 30 else "")
+        values = [r.state, r.recipient_name, day(r.made_at), day(r.deadline),
+                  None if pd.isna(r.replies) else f"{int(r.replies)}回", day(r.last_reply),
+                  None if pd.isna(r.rows_asked) else f"{int(r.rows_filled)}/{int(r.rows_asked)}行", shown or None]
+        for c, v in enumerate(values, start=1):
+            _set(ws, i, c, v, alignment=wrap)
+        ws.row_dimensions[i].height = 14 * _lines(shown, heads[-1][1]) + 2
+    ws.freeze_panes = ws.cell(row=start + 1, column=3)
+    _print_setup(ws, "提出状況", report, synthetic, title_rows=f"{start}:{start}")
+
+
 def _notes(ws: Worksheet, statuses: pd.DataFrame, sources: pd.DataFrame, report: str, synthetic: bool) -> None:
     row = _banner(ws, "注記", report, synthetic, 6)
     if synthetic:
@@ -335,6 +374,7 @@ def write_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, out: Path, min
     _schedule(wb.create_sheet("工程表"), queries.schedule(con, None), as_of, report, synthetic)
     names = dict(con.execute("select kpi_id, name from kpis").fetchall())
     _municipal(wb.create_sheet("市区町村"), queries.adoption_matrix(con, as_of), names, report, synthetic)
+    _submissions(wb.create_sheet("提出状況"), con, as_of, report, synthetic, ministry)
     _notes(wb.create_sheet("注記"), statuses, con.execute("select file, title from sources order by file").df(), report, synthetic)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)

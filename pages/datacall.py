@@ -20,7 +20,7 @@ from etl.isolation import LimitExceeded
 from etl.observations.load import private_upload
 from etl.observations.store import now_jst
 from ui import auth, labels, page, state
-from warehouse import area_queries, queries
+from warehouse import area_queries, datacall_queries, queries
 
 as_of = page.start("照会", "月次の照会: 様式の送付、回答の読込、提出状況")
 st.markdown("各府省庁(主担当の施策の全国KPI)と各都道府県(管内市区町村の分を含む市区町村・都道府県単位のKPI)に、"
@@ -31,8 +31,11 @@ if not user:
     st.stop()
 
 today = now_jst().date()
-months = [str(m) for m in pd.period_range(end=as_of, periods=18, freq="M")[::-1]]  # the report date's month first
-period = st.selectbox("照会の対象月", months, key="datacall_period",
+# the 18 months up to the report date's, and every month a call was made for (a past call stays reachable)
+recent = [str(m) for m in pd.period_range(end=as_of, periods=18, freq="M")]
+called = state.query(datacall_queries.call_periods)
+months = sorted(set(recent) | set(called), reverse=True)
+period = st.selectbox("照会の対象月", months, key="datacall_period", index=months.index(called[0] if called else recent[-1]),
                       format_func=lambda p: labels.period(p) + "末時点")
 status_tab, make_tab, collect_tab = st.tabs(["提出状況", "様式の作成", "回答の読込"])
 

@@ -63,6 +63,8 @@ for k in detail.to_dict("records"):
                 origin=origin, period=series["period"].map(labels.period))), hide_index=True)
             page.download(series, f"series_{k['kpi_id']}_{as_of}")
 
+cockpit.comment_entry(m, detail, as_of)
+
 st.subheader("関連する可能性のある工程(工程表)")
 st.caption("施策一覧と工程表の間に対応関係の記載はないため、名称の類似度(文字の2-gram)で候補を示しています。")
 related = state.query(queries.related_schedule_items, int(no))

@@ -113,26 +113,21 @@ def test_text_from_the_warehouse_is_never_a_formula():
 
 
 def fill(path, rows: dict[int, dict], out=None):
-    """Type into the unlocked cells of a form as an office would (openpyxl keeps the protection)."""
-    wb = openpyxl.load_workbook(path)
-    ws = wb[forms.SHEET]
-    heads = [c.value for c in ws[forms.HEADER_ROW]]
-    for i, values in rows.items():
-        for head, value in values.items():
-            cell = ws.cell(forms.HEADER_ROW + 1 + i, heads.index(head) + 1)
-            assert not cell.protection.locked, head
-            cell.value = value
-    wb.save(out or path)
-    return out or path
+    """Type into the unlocked cells of a form as an office would (a locked cell is an error)."""
+    from etl.datacall.sample import type_into
+
+    return type_into(path, rows, out)
 
 
 def numeric_rows(wh, made, n=2) -> list[int]:
     wb = openpyxl.load_workbook(made.path)
     ids = [r[0] for r in wb[forms.SHEET].iter_rows(min_row=forms.HEADER_ROW + 1, values_only=True)]
     with duckdb.connect(str(wh), read_only=True) as con:
-        # counts, not deeds (実施の有無) or shares (% ≤ 100)
+        # counts, not deeds (実施の有無) or shares (% ≤ 100); none with a figure quoted in the documents: a
+        # reply to a demo form is synthetic, and a synthetic figure never takes the place of a real one
         deeds = {r[0] for r in con.execute("""select kpi_id from kpis where (target_kind = 'milestone' and direction = 'unknown')
-                                               or coalesce(unit, '') in ('%', '割')""").fetchall()}
+                                               or coalesce(unit, '') in ('%', '割')
+                                               or kpi_id in (select kpi_id from core.document_observations)""").fetchall()}
     return [i for i, k in enumerate(ids) if k not in deeds][:n]
 
 
@@ -161,7 +156,8 @@ def test_a_filled_form_comes_back_as_values_statuses_and_commentary(wh, sent):
     assert [r.status for r in reports] == ["loaded"], reports[0].errors
     assert reports[0].rows_filled == 1 and reports[0].comments == 2
     with duckdb.connect(str(wh), read_only=True) as con:
-        kpi = con.execute(f"select kpi_id from kpis where kpi_id in (select kpi_id from observations where batch_id = {reports[0].batch_id})").fetchall()
+        # the demo's own FY2020 batch is loaded on 2021-04-25, so the reply is looked at as of 2021-04-10
+        kpi = con.execute("select kpi_id from core.observations where batch_id = ?", [reports[0].batch_id]).fetchall()
         value = con.execute("select value, period, source from observations_as_of(date '2021-04-10') where batch_id = ?",
                             [reports[0].batch_id]).fetchall()
         said = con.execute("select progress, office, next_steps from kpi_comments_as_of(date '2021-04-10') order by kpi_id").fetchall()
@@ -178,8 +174,9 @@ def test_a_filled_form_comes_back_as_values_statuses_and_commentary(wh, sent):
     revised = collect([soumu.path], wh, user="secretariat", now=dt.datetime(2021, 4, 12, 9))
     assert revised[0].status == "revised" and "再提出" in revised[0].message
     # next month's form carries this month's commentary forward
+    # (made before 2021-04-25, when the demo's own FY2020 figures arrive and take the reply's place)
     later = forms.make_forms("2021-04", soumu.path.parent / "next", warehouse=wh, ministry="総務省",
-                             now=dt.datetime(2021, 5, 1, 9))
+                             now=dt.datetime(2021, 4, 20, 9))
     rows = list(openpyxl.load_workbook(later[0].path)[forms.SHEET].iter_rows(min_row=forms.HEADER_ROW + 1, values_only=True))
     heads = [h for h, _, _ in forms.COLUMNS]
     assert rows[a][heads.index("取組状況")] == "説明会を開催\n(全国10か所)"
@@ -271,8 +268,9 @@ def test_submission_status_follows_the_replies(wh, sent):
     collect([sent[0].path], wh, user="secretariat", now=dt.datetime(2021, 4, 10, 9))
     after = status(dt.date(2021, 4, 10))
     soumu = after.loc["総務省"]
-    assert soumu["state"] == "一部未記入" and soumu["rows_filled"] == 1 and soumu["replies"] == 1
-    assert len(soumu["empty_kpis"]) == soumu["rows_asked"] - 1  # one national row per KPI
+    # a row is answered by a figure or by commentary alone (an annual figure has nothing new every month)
+    assert soumu["state"] == "一部未記入" and soumu["rows_filled"] == 2 and soumu["replies"] == 1
+    assert len(soumu["empty_kpis"]) == soumu["rows_asked"] - 2  # one national row per KPI
     text = reminder(soumu, "2021-03")
     assert text.startswith("総務省 ご担当者様") and "未記入" in text and "令和3年3月末時点" in text
     late = reminder(status(dt.date(2021, 4, 16)).loc["東京都"], "2021-03")
@@ -280,6 +278,17 @@ def test_submission_status_follows_the_replies(wh, sent):
     assert reminder(after.loc["大阪府"], "2021-03") is None  # nothing was sent: nothing to remind
     # the view of the past is kept: as of 4月9日 the reply was not yet in
     assert status(dt.date(2021, 4, 9)).at["総務省", "state"] == "未回答"
+    # the meeting workbook carries the same status, in 和暦
+    from exports.monthly import write_monthly
+
+    with duckdb.connect(str(wh), read_only=True) as con:
+        write_monthly(con, dt.date(2021, 4, 10), wh.parent / "meeting.xlsx")
+    sheet = openpyxl.load_workbook(wh.parent / "meeting.xlsx")["提出状況"]
+    rows = {r[1]: r for r in sheet.iter_rows(values_only=True) if r[1] in ("総務省", "東京都", "大阪府")}
+    assert "令和3年3月末時点の照会" in sheet.cell(1, 1).value
+    assert rows["総務省"][:2] == ("一部未記入", "総務省") and rows["総務省"][3] == "令和3年4月15日"
+    assert rows["総務省"][6] == f"2/{int(soumu['rows_asked'])}行" and rows["東京都"][0] == "未回答"
+    assert rows["大阪府"][0] == "未送付"
 
 
 def test_the_measure_page_shows_the_commentary_and_its_history(wh, sent, monkeypatch):
@@ -354,3 +363,40 @@ def test_a_bomb_like_reply_is_refused_before_it_is_parsed(wh, tmp_path, make):
     report = refused(wh, path)
     assert report.status == "unreadable" and "回答.xlsx" in report.message
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 200  # MiB: refused from the sizes
+
+
+# ---------------------------------------------------------------- the demo's sample replies
+
+
+def test_the_demo_sample_runs_the_whole_loop_and_is_marked_synthetic(wh, tmp_path, built):
+    """Every ministry and three prefectures: forms made, replies typed (full-width digits, 和暦 時点 as the
+    forms show it, commentary with line breaks), collected; one reply refused with its row and reason."""
+    from etl.datacall.collect import collect
+    from etl.datacall.sample import make_sample
+    from etl.datacall.status import submission_status
+
+    with pytest.raises(forms.DataCallError, match="合成データのない"):
+        make_sample("2021-04", tmp_path / "real", built)  # never on a real warehouse
+    made, replies = make_sample("2021-04", tmp_path / "call", wh, prefectures=3, now=dt.datetime(2021, 5, 1, 9))
+    assert len(replies["complete"]) == sum(m.recipient.kind == "ministry" for m in made) - 2 + 3
+    typed = [v for p in replies["complete"][:3] for r in openpyxl.load_workbook(p)[forms.SHEET].iter_rows(values_only=True)
+             for v in r if isinstance(v, str)]
+    assert any(re.fullmatch(r"[０-９，．]+", v) for v in typed) and any("(20" in v and "年" in v for v in typed)
+    assert any("\n" in v and v.startswith("【合成データ】") for v in typed)
+    paths = [p for kind in ("complete", "partial", "faulty") for p in replies[kind]]
+    reports = {r.file: r for r in collect(paths, wh, user="secretariat", now=dt.datetime(2021, 5, 10, 9))}
+    faulty = reports.pop(replies["faulty"][0].name)
+    assert faulty.status == "refused" and [(e["row"], e["column"]) for e in faulty.errors] == [
+        (forms.HEADER_ROW + 1, "今回実績"), (forms.HEADER_ROW + 2, "今回実績")]
+    assert {r.status for r in reports.values()} == {"loaded"}
+    with duckdb.connect(str(wh), read_only=True) as con:
+        status = submission_status(con, "2021-04", dt.date(2021, 5, 10)).set_index("recipient_name")
+        marks = con.execute("""select bool_and(b.is_synthetic), bool_and(o.is_synthetic), count(*)
+                               from datacall_replies r join obs_batches b using (batch_id)
+                               join observations o using (batch_id)""").fetchone()
+        said = con.execute("""select bool_and(is_synthetic), bool_and(progress like '【合成データ】%'), count(*)
+                              from kpi_comments where period = '2021-04'""").fetchone()
+    states = status["state"].value_counts().to_dict()
+    assert states == {"回答済": len(replies["complete"]), "一部未記入": 1, "未回答": len(status) - len(reports)}
+    assert status.at["宮城県", "state"] == "未回答"  # the refused reply counts for nothing
+    assert marks[:2] == (True, True) and marks[2] > 1000 and said[:2] == (True, True)

@@ -39,7 +39,7 @@ def test_file_name_in_wareki():
 
 def test_sheets(workbook):
     names = workbook.sheetnames
-    assert names[:2] == ["表紙・サマリ", "施策一覧"] and names[-3:] == ["工程表", "市区町村", "注記"]
+    assert names[:2] == ["表紙・サマリ", "施策一覧"] and names[-4:] == ["工程表", "市区町村", "提出状況", "注記"]
     assert "総務省" in names and "国土交通省" in names
 
 

@@ -37,3 +37,17 @@ def test_month_starts_and_fiscal_year_starts():
 def test_unreadable_periods(raw):
     p, err = parse_period(raw)
     assert p is None and err
+
+
+@pytest.mark.parametrize("key", ["FY2019", "FY2020", "2019-03", "2021-04"])
+def test_a_period_as_shinchoku_shows_it_reads_back(key):
+    """The forms and pages show 「令和2(2020)年度」: an office that copies it must not be refused."""
+    from etl.text import period_label
+
+    assert parse_period(period_label(key))[0].key == key
+    assert parse_period(period_label(key).translate(str.maketrans("()0123456789", "（）０１２３４５６７８９")))[0].key == key
+
+
+def test_a_wareki_year_that_contradicts_its_seireki_is_refused():
+    p, err = parse_period("令和2(2021)年度")
+    assert p is None and "和暦と西暦が合いません" in err

@@ -1,6 +1,8 @@
 """Who may do what: Streamlit's own login (OIDC) where configured, else local users with hashed passwords.
 
-Roles: `loader` may load data (データ登録) and query (SQL); `analyst` may query. The SQL page is for
+Roles: `loader` (the secretariat) may load data (データ登録, 照会), write commentary on any measure and query
+(SQL); `owner` (a ministry's officer) may write commentary on the measures its ministries lead (施策詳細);
+`analyst` may query. The SQL page is for
 signed-in users unless the operator opens it to every visitor (`[sql] public = true` in the secrets,
 or SHINCHOKU_SQL_PUBLIC=1): the query sandbox holds either way, but a ministry's security officer
 decides who may spend the server's CPU.
@@ -10,10 +12,17 @@ Secrets (.streamlit/secrets.toml, git-ignored):
     [roles]                       # with Streamlit authentication ([auth] section configured)
     loaders = ["someone@example.go.jp"]
     analysts = ["analyst@example.go.jp"]
+    owners = ["officer@example.go.jp"]
+    [owner_ministries]            # the ministries each owner answers for
+    "officer@example.go.jp" = ["総務省"]
 
     [users.yamada]                # without it: local users, password hashes from `shinchoku user hash`
     password_hash = "$argon2id$v=19$m=65536,t=3,p=4$…"
     role = "loader"
+    [users.suzuki]
+    password_hash = "$argon2id$…"
+    role = "owner"
+    ministries = ["総務省"]
 """
 from __future__ import annotations
 
@@ -30,8 +39,8 @@ import streamlit as st
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-ROLE_RIGHTS = {"loader": {"load", "query"}, "analyst": {"query"}}
-OIDC_ROLE_LISTS = {"loaders": "loader", "analysts": "analyst"}
+ROLE_RIGHTS = {"loader": {"load", "query", "comment"}, "analyst": {"query"}, "owner": {"comment"}}
+OIDC_ROLE_LISTS = {"loaders": "loader", "analysts": "analyst", "owners": "owner"}
 MIN_SCRYPT_N = 2**17  # OWASP's current floor for scrypt; weaker legacy hashes are refused
 MAX_FIELD = 256  # longer names or passwords are refused before any hashing
 FAILURES_ALLOWED, WINDOW_S, LOCKOUT_S = 5, 15 * 60, 15 * 60
@@ -183,6 +192,18 @@ def current_user(right: str) -> str | None:
                 st.rerun()
             st.error(refusal)
     return None
+
+
+def ministries_of(user: str) -> list[str] | None:
+    """The ministries whose measures a signed-in user may write commentary on: None for every measure
+    (the secretariat, role loader); an owner's list otherwise (empty when none is configured)."""
+    if oidc_configured():
+        roles = _secrets("roles")
+        if user in roles.get("loaders", []):
+            return None
+        return list(_secrets("owner_ministries").get(user, []))
+    entry = _secrets("users").get(user) or {}
+    return None if entry.get("role") == "loader" else list(entry.get("ministries", []))
 
 
 def current_loader() -> str | None:

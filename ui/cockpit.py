@@ -116,3 +116,40 @@ def commentary(said: pd.DataFrame, kpi_id: str) -> None:
                 "回答の期間": said["period"].map(labels.period), "取組状況": said["progress"], "今後の対応": said["next_steps"],
                 "担当課室": said["office"], "担当者": said["person"], "受領": said["known_at"].map(labels.timestamp),
                 "版": said["revision"]}), placeholder="—", hide_index=True)
+
+
+def comment_entry(measure: dict, kpis: pd.DataFrame, as_of: dt.date) -> None:
+    """取組状況 / 今後の対応 typed on the measure page by a signed-in owner of the measure (or the secretariat):
+    the rules of a reply's commentary, kept as a batch of its own (etl.datacall.commentary)."""
+    from etl.datacall import commentary
+    from etl.observations.store import now_jst
+    from ui import auth
+
+    with st.expander("取組状況・今後の対応を記入する(主担当府省庁の担当者・事務局)", icon=":material/edit_note:"):
+        if saved := st.session_state.pop("comment_saved", None):
+            st.success(saved)
+        user = auth.current_user("comment")
+        if not user:
+            return
+        allowed = auth.ministries_of(user)
+        if allowed is not None and not set(measure["lead_ministries"]) & set(allowed):
+            st.info(f"この施策の主担当({labels.join(measure['lead_ministries'])})の担当者と事務局だけが記入できます。")
+            return
+        today = now_jst().date()
+        months = [str(m) for m in pd.period_range(end=today, periods=13, freq="M")[::-1]]
+        names = dict(zip(kpis["kpi_id"], kpis["name"]))
+        with st.form("comment_entry"):
+            kpi = st.selectbox("KPI", list(names), format_func=lambda k: f"{k} {labels.plain(names[k])}", key="comment_kpi")
+            period = st.selectbox("対象の期間", months, index=1, format_func=lambda p: labels.period(p) + "分",
+                                  key="comment_period")
+            values = {head: (st.text_area if longest > 100 else st.text_input)(head, max_chars=longest, key=f"comment_{column}")
+                      for head, (column, longest) in commentary.FIELDS.items()}
+            if st.form_submit_button("記録する", type="primary"):
+                try:
+                    batch = commentary.enter(kpi, period, values, user, allowed_ministries=allowed)
+                except commentary.CommentError as e:
+                    st.error(labels.plain(e))
+                    return
+                later = "" if as_of >= today else f" 基準日を{labels.date_ja(today)}以降にすると表示されます。"
+                st.session_state["comment_saved"] = f"{kpi} の取組状況を記録しました(読込番号 {batch})。{later}"
+                st.rerun()

@@ -129,7 +129,7 @@ RULE_JA = {
     "annual": "毎年の目標: 最新の値で判定", "no_deadline": "期限のない数値目標: 到達していれば達成、未達なら傾向",
     "milestone": "期限つきの実施目標: 実施済みの報告で判定", "trend": "目標なし: 傾向のみ(判定の件数に含めない)",
 }
-MODE_JA = {"all_or_nothing": "全件読込", "accept_valid": "正常な行のみ", "synthetic": "合成データ", "datacall": "照会の回答"}
+MODE_JA = {"all_or_nothing": "全件読込", "accept_valid": "正常な行のみ", "synthetic": "合成データ", "datacall": "照会の回答", "comment": "画面入力(取組状況)"}
 ORIGIN_JA = {"load": "報告", "document": "資料の記載", "aggregated": "団体の合計"}
 
 # Column headings for tables shown as they come from a query (the CSV downloads keep them too).

@@ -18,3 +18,14 @@ def measure_comments(con: duckdb.DuckDBPyConnection, measure_no: int, as_of: dt.
         order by h.kpi_id, h.period desc, h.known_at desc
     """
     return con.execute(sql, [measure_no, as_of]).df()
+
+
+def call_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The months for which request forms were made ('2021-03', …), newest first."""
+    return [r[0] for r in con.execute("select distinct period from core.datacall_forms order by period desc").fetchall()]
+
+
+def latest_call(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> str | None:
+    """The latest month asked about by request forms made by the end of as_of (None: no call yet)."""
+    return con.execute("select max(period) from core.datacall_forms where made_at < ?::date + interval 1 day",
+                       [as_of]).fetchone()[0]

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from etl import settings
-from etl.datacall import forms
+from etl.datacall import commentary, forms
 from etl.observations import store
 from etl.observations.read import COLUMNS as OBS_COLUMNS
 from etl.observations.read import ObservationFileError, Sheet, _cell_text, check_xlsx_archive
@@ -27,7 +27,6 @@ from etl.observations.validate import validate_sheet
 
 MAX_REPLY_BYTES = 20 * 2**20  # the upload limit: a filled form of the largest prefecture is about 1 MB
 INPUT = {"今回実績": "value", "時点": "period", "出典": "source", "備考": "note"}
-SAID = {"取組状況": "progress", "今後の対応": "next_steps", "担当課室": "office", "担当者": "person"}
 
 
 @dataclass
@@ -40,6 +39,7 @@ class ReplyReport:
     recipient_name: str | None = None
     period: str | None = None
     form_no: int | None = None
+    synthetic: bool = False  # a reply to a form made on a warehouse with synthetic data (the demo)
     rows_asked: int = 0
     rows_filled: int = 0
     comments: int = 0
@@ -96,14 +96,14 @@ def read_reply(path: Path, con: duckdb.DuckDBPyConnection, kpis: pd.DataFrame, t
         report.message = "様式の管理情報が改変されているため、どの照会への回答か確認できません。送付した様式に記入し直してください。"
         report.error(report.message, forms.META_SHEET)
         return report
-    sent = con.execute("select form_no, rows from core.datacall_forms where digest = ? order by form_no desc",
+    sent = con.execute("select form_no, is_synthetic from core.datacall_forms where digest = ? order by form_no desc",
                        [meta["digest"]]).fetchall()
     if not sent:
         report.status = "refused"
         report.message = "この様式は送付記録にありません(別の環境で作成された様式です)。"
         report.error(report.message, forms.META_SHEET)
         return report
-    report.form_no, report.rows_asked = sent[0][0], len(keys)
+    (report.form_no, report.synthetic), report.rows_asked = sent[0], len(keys)
     if period and report.period != period:
         report.error(f"期間が違います: この様式は {report.period} 分です({period} 分を読み込み中)", forms.SHEET)
     ws = wb[forms.SHEET]
@@ -114,6 +114,7 @@ def read_reply(path: Path, con: duckdb.DuckDBPyConnection, kpis: pd.DataFrame, t
     _read_rows(ws, keys, kpis, today, report)
     if not report.errors and not report.rows_filled and not report.comments:
         report.error("記入された行がありません(今回実績・取組状況などを記入して返送してください)", forms.SHEET)
+    report.errors.sort(key=lambda e: e["row"] or 0)  # the form rules and the observation rules, in row order
     report.status = "refused" if report.errors else "checked"
     report.message = (f"{len(report.errors)}件の問題があるため、このファイルは読み込みませんでした" if report.errors
                       else f"{report.recipient_name} の回答: 実績 {report.rows_filled}件、取組状況等 {report.comments}件")
@@ -167,16 +168,18 @@ def _read_rows(ws, keys: list[tuple[str, str]], kpis: pd.DataFrame, today: dt.da
     for i, cells in enumerate(ws.iter_rows(min_row=forms.HEADER_ROW + 1, max_row=forms.HEADER_ROW + len(keys),
                                            values_only=True)):
         row = forms.HEADER_ROW + 1 + i
-        text = {h: _cell_text(cells[at[h]]).strip() for h in (*INPUT, *SAID)}
+        text = {h: _cell_text(cells[at[h]]).strip() for h in (*INPUT, *commentary.FIELDS)}
         kpi, area = keys[i]
-        if text["今回実績"] or text["時点"]:
-            if not text["今回実績"]:
-                report.error("時点だけが記入されています(今回実績がありません)", forms.SHEET, row, "今回実績")
+        if text["時点"] and not text["今回実績"]:
+            report.error("時点だけが記入されています(今回実績がありません)", forms.SHEET, row, "今回実績")
+        elif text["今回実績"]:
             figures.append({"kpi_id": kpi, "area": area, "period": text["時点"], "value": text["今回実績"],
                             "source": text["出典"], "note": text["備考"], "unit": "", "row": row})
-        if any(text[h] for h in SAID):
+        if any(text[h] for h in commentary.FIELDS):
+            for head, why in commentary.problems(text):
+                report.error(why, forms.SHEET, row, head)
             said.append({"kpi_id": kpi, "area_code": area, "period": report.period, "sheet": forms.SHEET,
-                         "row_number": row, **{SAID[h]: text[h] or None for h in SAID}})
+                         "row_number": row, **{c: commentary.clean(text[h]) for h, (c, _) in commentary.FIELDS.items()}})
     report.rows_filled, report.comments = len(figures), len(said)
     report.said = pd.DataFrame(said)
     if not figures:
@@ -215,14 +218,15 @@ def collect(paths: list[Path], warehouse: Path | None = None, *, period: str | N
             before = wcon.execute("select max(batch_id) from core.datacall_replies where form_no = ?", [r.form_no]).fetchone()[0]
             batch = {"file_name": r.file, "sha256": r.sha256, "loaded_at": now, "loaded_by": user or current_user(),
                      "mode": "datacall", "rows_total": r.rows_filled, "rows_valid": len(r.observations),
-                     "rows_rejected": 0, "note": f"照会 {r.period} {r.recipient_name}(様式 {r.form_no})"}
+                     "rows_rejected": 0, "is_synthetic": r.synthetic,
+                     "note": f"照会 {r.period} {r.recipient_name}(様式 {r.form_no})" + ("(デモ・合成データ)" if r.synthetic else "")}
             r.batch_id = store.insert_batch(wcon, batch, r.observations, pd.DataFrame())
-            store.insert_comments(wcon, r.batch_id, r.said)
+            store.insert_comments(wcon, r.batch_id, r.said, is_synthetic=r.synthetic)
             wcon.execute("insert into core.datacall_replies values (?, ?, ?, ?, ?)",
                          [r.batch_id, r.form_no, now, r.rows_filled, r.comments])
             r.status = "revised" if before is not None else "loaded"
-            r.message = (f"batch {r.batch_id} として読み込みました: 実績 {r.rows_filled}件、取組状況等 {r.comments}件"
-                         + (f"(batch {before} の回答の再提出。新しい値を改訂として記録)" if before is not None else ""))
+            r.message = (f"読込番号 {r.batch_id} として読み込みました: 実績 {r.rows_filled}件、取組状況等 {r.comments}件"
+                         + (f"(読込番号 {before} の回答の再提出。新しい値を改訂として記録)" if before is not None else ""))
         wcon.execute("commit")
     return reports
 

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from etl.datacall.commentary import FIELDS
 from etl.errors import ShinchokuError
 from etl.safety import FORMULA_START
 from etl.text import date_to_wareki, period_label
@@ -298,6 +299,14 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
     for validation, cells in ((numbers, number_cells), (deeds, deed_cells)):
         if cells:
             validation.sqref = MultiCellRange(" ".join(cells))
+    if len(rows):  # the commentary's length limits (etl.datacall.commentary), checked again when read
+        heads = [h for h, _, _ in COLUMNS]
+        for head, (_, longest) in FIELDS.items():
+            column = get_column_letter(heads.index(head) + 1)
+            ws.add_data_validation(DataValidation(
+                type="textLength", operator="lessThanOrEqual", formula1=str(longest), allow_blank=True,
+                showErrorMessage=True, errorTitle=head, error=f"{longest:,}文字以内で記入してください。",
+                sqref=f"{column}{HEADER_ROW + 1}:{column}{HEADER_ROW + len(rows)}"))
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     ws.protection.sheet = True
     ws.protection.formatRows = False  # offices may make a row taller to read long text

@@ -1,5 +1,5 @@
 """Submission status (提出状況) of a data call: for every recipient, whether its form was sent, returned,
-late or incomplete (which KPIs are still empty), and the last reply; and reminder texts for the
+late or incomplete (which KPIs are still empty: neither a figure nor commentary), and the last reply; and reminder texts for the
 secretariat to send (Shinchoku sends no mail itself)."""
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ STATUS_SQL = """
         from core.datacall_replies r join sent s using (form_no)
         where r.received_at < $d::date + interval 1 day
     ),
-    given as (
+    given as (  -- a row is answered by a figure or, where there is no new figure, by its commentary
         select distinct r.recipient, o.kpi_id, o.area_code
-        from replies r join core.observations o using (batch_id)
+        from replies r join (select batch_id, kpi_id, area_code from core.observations
+                             union all
+                             select batch_id, kpi_id, area_code from core.kpi_comments) o using (batch_id)
     ),
     owed as (
         select l.recipient, fr.kpi_id, fr.area_code, g.kpi_id is not null as filled

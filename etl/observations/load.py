@@ -129,7 +129,7 @@ def load_files(paths: list[Path], warehouse: Path | None = None, *, dry_run: boo
                 r.batch_id = store.insert_batch(con, batch, valid, rejected)
                 r.rows_loaded = len(valid)
                 r.status = "partially_loaded" if r.rows_rejected else "loaded"
-                r.message = f"batch {r.batch_id} として {r.rows_loaded}行を読み込みました" + (
+                r.message = f"読込番号 {r.batch_id} として {r.rows_loaded}行を読み込みました" + (
                     f"(誤りのある{r.rows_rejected}行は隔離)" if r.rows_rejected else "")
             con.execute("commit")
     return reports

@@ -234,7 +234,7 @@ def skip_if_loaded(con: duckdb.DuckDBPyConnection, report) -> bool:
     if earlier is None:
         return False
     report.status, report.batch_id = "already_loaded", earlier
-    report.message = f"同じ内容のファイルは batch {earlier} で読み込み済みです(変更なし)"
+    report.message = f"同じ内容のファイルは読込番号 {earlier} で読み込み済みです(変更なし)"
     return True
 
 

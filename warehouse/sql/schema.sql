@@ -197,7 +197,7 @@ create table core.obs_batches (
     sha256        varchar not null,
     loaded_at     timestamp not null,      -- JST wall-clock time
     loaded_by     varchar not null,
-    mode          varchar not null,        -- all_or_nothing | accept_valid | synthetic | datacall
+    mode          varchar not null,        -- all_or_nothing | accept_valid | synthetic | datacall | comment
     rows_total    integer not null,
     rows_valid    integer not null,
     rows_rejected integer not null,

@@ -5,7 +5,7 @@
 create or replace view kpi_comments_history as
 select
     c.kpi_id, c.area_code, c.period, c.progress, c.next_steps, c.office, c.person,
-    c.batch_id, b.file_name || coalesce(' / ' || c.sheet, '') || ' 行' || c.row_number as location,
+    c.batch_id, b.file_name || coalesce(' / ' || c.sheet, '') || coalesce(' 行' || c.row_number, '') as location,
     b.loaded_at as known_at, b.loaded_by, c.is_synthetic,
     row_number() over (partition by c.kpi_id, c.area_code, c.period order by b.loaded_at, c.batch_id) as revision
 from core.kpi_comments c
