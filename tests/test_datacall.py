@@ -109,6 +109,22 @@ def test_text_from_the_warehouse_is_never_a_formula():
     assert forms._text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and forms._text("取組") == "取組"
 
 
+def test_a_form_row_is_never_shorter_than_its_text_and_prints_at_8_pt(wh, tmp_path):
+    """Every row of a prefecture's form (long names, municipalities, carried-forward commentary)."""
+    from exports import textfit
+
+    made = forms.make_forms("2021-03", tmp_path, warehouse=wh, prefecture="13", ministry="総務省", now=dt.datetime(2021, 4, 1, 9))
+    for m in made:
+        ws = openpyxl.load_workbook(m.path)[forms.SHEET]
+        widths = [ws.column_dimensions[chr(65 + i)].width for i in range(len(forms.COLUMNS))]
+        for row in ws.iter_rows(min_row=forms.HEADER_ROW + 1):
+            need = max(textfit.lines(c.value, widths[i], forms.SIZE) for i, c in enumerate(row[:len(widths)]))
+            assert ws.row_dimensions[row[0].row].height >= need * textfit.line_pt(forms.SIZE), (m.path.name, row[0].row)
+        total = sum(textfit.usable_pt(w) for w in widths)
+        printable = textfit.A4_LANDSCAPE_PT - 2 * 0.4 * 72
+        assert textfit.printed_size(forms.SIZE, total, printable) >= 8  # A4 landscape, fitted to the width
+
+
 # ---------------------------------------------------------------- replies
 
 

@@ -152,7 +152,7 @@ def _check_sheet(ws, keys: list[tuple[str, str]], meta: dict, report: ReplyRepor
 
 
 def _same_area(shown, area_code: str) -> bool:
-    return str(shown or "").split("\n", 1)[0] in (area_code, "全国" if area_code == "000000" else area_code)
+    return (str(shown or "").split() or [""])[0] in (area_code, "全国" if area_code == "000000" else area_code)
 
 
 def _area_text(area_code: str) -> str:

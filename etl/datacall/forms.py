@@ -28,21 +28,23 @@ from etl.datacall.commentary import FIELDS
 from etl.errors import ShinchokuError
 from etl.safety import FORMULA_START
 from etl.text import date_to_wareki, period_label
+from exports import textfit
 
 FORM_VERSION = "1"
 META_SHEET = "_form"  # very hidden: the block a reply is recognised by
 SHEET = "回答"
 HEADER_ROW = 6  # rows above it: title, recipient, period and deadline, how to fill in
-FONT = "Yu Gothic"
+FONT = textfit.FONT_NAME
 
-# (heading, width, input?) — the pre-filled columns first, then what the office fills in. Few and narrow
-# enough that a row prints on A4 landscape at about 8 pt: related facts share a cell.
+# (heading, printed width in pt, input?) — the pre-filled columns first, then what the office fills in. Few
+# and narrow enough that a row prints on A4 landscape at 8 pt or more: related facts share a cell.
 COLUMNS = [
-    ("KPI ID", 8, False), ("施策・指標(計画の記載)", 30, False), ("単位", 6, False), ("目標", 15, False),
-    ("団体", 9, False), ("前回(時点・状況)", 19, False),
-    ("今回実績", 9, True), ("時点", 9, True), ("出典", 11, True), ("取組状況", 22, True),
-    ("今後の対応", 22, True), ("担当課室", 10, True), ("担当者", 7, True), ("備考", 9, True),
+    ("KPI ID", 46, False), ("施策・指標(計画の記載)", 140, False), ("単位", 30, False), ("目標", 72, False),
+    ("団体", 90, False), ("前回(時点・状況)", 92, False),
+    ("今回実績", 46, True), ("時点", 46, True), ("出典", 50, True), ("取組状況", 110, True),
+    ("今後の対応", 110, True), ("担当課室", 50, True), ("担当者", 36, True), ("備考", 40, True),
 ]
+SIZE = 10  # pt, the body of the 回答 sheet
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="999999")
@@ -195,6 +197,7 @@ def write_form(path: Path, who: Recipient, period: str, deadline: dt.date, conta
     sha = digest(who, period, keys, made_at.isoformat(timespec="seconds"))
     year, month = int(period[:4]), int(period[5:])
     wb = Workbook()
+    textfit.use_font(wb)
     cover = wb.active
     cover.title = "表紙"
     _cover(cover, who, year, month, deadline, contact, len(rows), synthetic)
@@ -216,14 +219,6 @@ def write_form(path: Path, who: Recipient, period: str, deadline: dt.date, conta
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return sha
-
-
-def _lines(value, width: float) -> int:
-    """Printed lines of a wrapped cell (a full-width character takes about two width units)."""
-    if value is None:
-        return 1
-    per_line = max(int(width / 2), 1)
-    return sum(max(1, -(-len(part) // per_line)) for part in str(value).split("\n"))
 
 
 def _cover(ws, who: Recipient, year: int, month: int, deadline: dt.date, contact: str, n: int, synthetic: bool) -> None:
@@ -248,7 +243,7 @@ def _cover(ws, who: Recipient, year: int, month: int, deadline: dt.date, contact
     for i, (text, font) in enumerate(lines, start=1):
         c = ws.cell(row=i, column=1, value=text)
         c.font = font or Font(name=FONT, size=11)
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = textfit.column_width(700)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.protection.sheet = True
@@ -257,18 +252,21 @@ def _cover(ws, who: Recipient, year: int, month: int, deadline: dt.date, contact
 def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: pd.DataFrame,
            synthetic: bool) -> list[list]:
     ws.cell(row=1, column=1, value=f"KPI実績等の照会 回答様式 — {who.name}").font = Font(name=FONT, size=14, bold=True)
-    ws.cell(row=2, column=1, value=f"{year}年{month}月末時点 ・ 回答期限 {date_to_wareki(deadline)}").font = Font(name=FONT, size=11)
+    era = date_to_wareki(dt.date(year, month, 1))
+    ws.cell(row=2, column=1, value=f"{era[:era.index('月') + 1]}末時点 ・ 回答期限 {date_to_wareki(deadline)}").font = Font(name=FONT, size=11)
     ws.cell(row=3, column=1, value="黄色の列に記入してください。前回値・前回の状況は事務局の記録です。"
-            + ("(デモ:合成データ)" if synthetic else "")).font = Font(name=FONT, size=10)
+            + ("(デモ:合成データ)" if synthetic else "")).font = Font(name=FONT, size=SIZE)
     wrap = Alignment(wrap_text=True, vertical="top")
     border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-    for c, (head, width, is_input) in enumerate(COLUMNS, start=1):
+    # a ministry's rows are all 全国: its 団体 column needs no room for municipality names
+    widths = [textfit.column_width(28 if head == "団体" and who.kind == "ministry" else width) for head, width, _ in COLUMNS]
+    for c, (head, _, is_input) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=c, value=head)
-        cell.font = Font(name=FONT, size=10, bold=True)
+        cell.font = Font(name=FONT, size=SIZE, bold=True)
         cell.fill = INPUT_FILL if is_input else HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         cell.border = border
-        ws.column_dimensions[get_column_letter(c)].width = width
+        ws.column_dimensions[get_column_letter(c)].width = widths[c - 1]
     first_input = next(i for i, (_, _, is_input) in enumerate(COLUMNS, start=1) if is_input)
     numbers = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
                              error="数値を入力してください(全角数字・桁区切りも可)。", errorTitle="今回実績",
@@ -278,24 +276,30 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
     ws.add_data_validation(numbers)
     ws.add_data_validation(deeds)
     # named styles: one style record for every cell of a kind (per-cell Font/Border objects cost seconds)
-    fixed = NamedStyle("form_fixed", font=Font(name=FONT, size=10), alignment=wrap, border=border)
-    entry = NamedStyle("form_input", font=Font(name=FONT, size=10), alignment=wrap, border=border, fill=INPUT_FILL,
+    fixed = NamedStyle("form_fixed", font=Font(name=FONT, size=SIZE), alignment=wrap, border=border)
+    entry = NamedStyle("form_input", font=Font(name=FONT, size=SIZE), alignment=wrap, border=border, fill=INPUT_FILL,
                        protection=Protection(locked=False))
     number_cells, deed_cells, fixed_cells = [], [], []
+    last_kpi = None
     for i, r in enumerate(rows.itertuples(), start=HEADER_ROW + 1):
         prev = "—" if pd.isna(r.prev_value) else f"{r.prev_value:,.10g}{_text(r.unit) or ''}({period_label(r.prev_period)})"
         if isinstance(r.prev_status, str):
             prev += f"\n{r.prev_icon} {r.prev_status}"
-        values = [r.kpi_id, f"No {r.measure_no} {_text(r.title)}\n{_text(r.source_text)}", _text(r.unit), _target(r),
-                  _text(r.area_name) if r.area_code == "000000" else f"{r.area_code}\n{_text(r.area_name)}", prev,
+        # a prefecture's form repeats a KPI for each municipality: its text once, then 〃 (a third of the pages)
+        same = r.kpi_id == last_kpi
+        last_kpi = r.kpi_id
+        values = [r.kpi_id, "〃" if same else f"No {r.measure_no} {_text(r.title)}\n{_text(r.source_text)}",
+                  _text(r.unit), "〃" if same else _target(r),
+                  _text(r.area_name) if r.area_code == "000000" else f"{r.area_code} {_text(r.area_name)}", prev,
                   None, None, None, _text(r.prev_progress), _text(r.prev_next_steps), _text(r.prev_office),
                   _text(r.prev_person), None]
         for c, v in enumerate(values, start=1):
             ws.cell(row=i, column=c, value=v).style = entry if c >= first_input else fixed
         fixed_cells.append(values[:first_input - 1])
         (deed_cells if r.is_deed else number_cells).append(f"{get_column_letter(first_input)}{i}")
-        # LibreOffice and Excel do not grow rows for wrapped text on their own; 10 pt needs about 14 pt a line
-        ws.row_dimensions[i].height = 14 * max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values)) + 2
+        # LibreOffice and Excel do not grow rows for wrapped text on their own: measured with the font
+        ws.row_dimensions[i].height = textfit.row_height(
+            [(v, widths[c]) for c, v in enumerate(values)], SIZE)
     for validation, cells in ((numbers, number_cells), (deeds, deed_cells)):
         if cells:
             validation.sqref = MultiCellRange(" ".join(cells))
