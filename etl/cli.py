@@ -108,7 +108,7 @@ def demo(warehouse, out, seed, force) -> None:
 
     try:
         result = create_demo(warehouse, out, seed, force=force)
-    except (FileNotFoundError, ShinchokuError) as e:
+    except (FileNotFoundError, ShinchokuError) as e:  # WarehouseMissing / WarehouseOutdated among them
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     click.echo(f"wrote {result['warehouse']}: {result['rows']} synthetic rows in {result['batches']} batches; "

@@ -199,7 +199,9 @@ def create_demo(source: Path | None = None, target: Path | None = None, seed: in
                              "(置き換えたファイルは世代として残り、`shinchoku restore` で戻せます)")
     if dst.resolve() == src.resolve():
         raise ShinchokuError(f"{dst}: デモは元のデータウェアハウスとは別のファイルに作ってください")
-    store.check_warehouse(src)
+    from warehouse.db import connect_readonly
+
+    connect_readonly(src).close()  # damaged or of an older layout: said now, not after the copy
     with store.writer_lock(dst), store.swapped(dst, copy_from=src) as con:
         data, profiles = generate(con, seed)
         data["known_at"] = data["period_end"].map(_known_at)

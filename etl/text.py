@@ -139,6 +139,15 @@ def date_to_wareki(d: dt.date) -> str:
     return f"{name}{'元' if n == 1 else n}年{d.month}月{d.day}日"
 
 
+def date_label(d: dt.date | None) -> str:
+    """'令和3(2021)年3月31日': a day in 和暦 with its western year, the one form the printed papers use for a
+    date (period_label writes periods the same way); '—' when missing."""
+    if d is None or d != d:  # None or NaT
+        return "—"
+    era = date_to_wareki(d)
+    return era[: era.index("年")] + f"({d.year})" + era[era.index("年"):]
+
+
 def fy_label(year: int | None) -> str:
     """'令和2年度 (2020)': 和暦 with the western year, as the UI shows fiscal years."""
     if year is None:

@@ -289,6 +289,7 @@ def test_submission_status_follows_the_replies(wh, sent):
     assert len(soumu["empty_kpis"]) == soumu["rows_asked"] - 2  # one national row per KPI
     text = reminder(soumu, "2021-03")
     assert text.startswith("総務省 ご担当者様") and "未記入" in text and "令和3年3月末時点" in text
+    assert soumu["empty_names"][0] in text and soumu["empty_names"][0].startswith(soumu["empty_kpis"][0] + " ")
     late = reminder(status(dt.date(2021, 4, 16)).loc["東京都"], "2021-03")
     assert "回答期限(令和3年4月15日)を過ぎて" in late
     assert reminder(after.loc["大阪府"], "2021-03") is None  # nothing was sent: nothing to remind
@@ -395,10 +396,11 @@ def test_the_demo_sample_runs_the_whole_loop_and_is_marked_synthetic(wh, tmp_pat
         make_sample("2021-04", tmp_path / "real", built)  # never on a real warehouse
     made, replies = make_sample("2021-04", tmp_path / "call", wh, prefectures=3, now=dt.datetime(2021, 5, 1, 9))
     assert len(replies["complete"]) == sum(m.recipient.kind == "ministry" for m in made) - 2 + 3
-    typed = [v for p in replies["complete"][:3] for r in openpyxl.load_workbook(p)[forms.SHEET].iter_rows(values_only=True)
+    typed = [v for p in replies["complete"][:2] + replies["complete"][-1:] for r in openpyxl.load_workbook(p)[forms.SHEET].iter_rows(values_only=True)
              for v in r if isinstance(v, str)]
     assert any(re.fullmatch(r"[０-９，．]+", v) for v in typed) and any("(20" in v and "年" in v for v in typed)
     assert any("\n" in v and v.startswith("【合成データ】") for v in typed)
+    assert "実施済" in typed and "未実施" in typed  # an area's row of a KPI counting areas: the form's list
     paths = [p for kind in ("complete", "partial", "faulty") for p in replies[kind]]
     reports = {r.file: r for r in collect(paths, wh, user="secretariat", now=dt.datetime(2021, 5, 10, 9))}
     faulty = reports.pop(replies["faulty"][0].name)
@@ -416,3 +418,14 @@ def test_the_demo_sample_runs_the_whole_loop_and_is_marked_synthetic(wh, tmp_pat
     assert states == {"回答済": len(replies["complete"]), "一部未記入": 1, "未回答": len(status) - len(reports)}
     assert status.at["宮城県", "state"] == "未回答"  # the refused reply counts for nothing
     assert marks[:2] == (True, True) and marks[2] > 1000 and said[:2] == (True, True)
+    # three prefectures' municipalities are not the nation: April stays out of the national series
+    with duckdb.connect(str(wh), read_only=True) as con:
+        kpi, level = con.execute("""select kpi_id, any_value(area_level) from observations
+                                    where period = '2021-04' and area_level = 'municipality'
+                                      and kpi_id in (select kpi_id from observations where period = '2021-03')
+                                    group by 1 order by 1 limit 1""").fetchone()
+        national = con.execute("""select latest_period from kpi_status_as_of(date '2021-05-10', national_only := true)
+                                  where kpi_id = ?""", [kpi]).fetchone()[0]
+        areas = con.execute("""select count(*) from kpi_status_as_of(date '2021-05-10')
+                               where kpi_id = ? and latest_period = '2021-04'""", [kpi]).fetchone()[0]
+    assert national == "2021-03" and areas > 100, (kpi, level, national, areas)

@@ -125,8 +125,10 @@ def comment_entry(measure: dict, kpis: pd.DataFrame, as_of: dt.date) -> None:
     from etl.observations.store import now_jst
     from ui import auth
 
-    with st.expander("取組状況・今後の対応を記入する(主担当府省庁の担当者・事務局)", icon=":material/edit_note:"):
-        if saved := st.session_state.pop("comment_saved", None):
+    saved = st.session_state.pop("comment_saved", None)
+    with st.expander("取組状況・今後の対応を記入する(主担当府省庁の担当者・事務局)", icon=":material/edit_note:",
+                     expanded=bool(saved)):  # the confirmation must be seen, not folded away
+        if saved:
             st.success(saved)
         user = auth.current_user("comment")
         if not user:

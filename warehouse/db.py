@@ -59,7 +59,8 @@ def connect_readonly(path: Path | None = None, threads: int = 2, memory_limit: s
         con.close()
         raise WarehouseOutdated(f"{p}: 古い形式のデータウェアハウスです(形式 {found[0][0] if found else '不明'}、"
                                 f"必要な形式 {settings.SCHEMA_VERSION})。`shinchoku build` で作り直してください"
-                                "(読み込んだ実績の履歴は引き継がれます)")
+                                "(読み込んだ実績の履歴は引き継がれます。デモのファイルは、元のデータウェアハウスを"
+                                "作り直してから `shinchoku demo --force` で作り直します)")
     return con
 
 

@@ -161,7 +161,11 @@ def _area_text(area_code: str) -> str:
 
 def _read_rows(ws, keys: list[tuple[str, str]], kpis: pd.DataFrame, today: dt.date, report: ReplyReport) -> None:
     """The figures through the observation rules (as a sheet of KPI ID / 団体コード / 期間 / 値), and the
-    commentary (for the form's period)."""
+    commentary (for the form's period). An area's 実施済 / 未実施 (the form's list for a KPI that counts the
+    areas that have done something) is the 1 / 0 the loader expects."""
+    from etl.observations.validate import deed_value
+
+    flags = set(kpis.loc[kpis["is_flag"], "kpi_id"]) if "is_flag" in kpis else set()
     heads = [h for h, _, _ in forms.COLUMNS]
     at = {h: heads.index(h) for h in heads}
     figures, said = [], []
@@ -173,6 +177,8 @@ def _read_rows(ws, keys: list[tuple[str, str]], kpis: pd.DataFrame, today: dt.da
         if text["時点"] and not text["今回実績"]:
             report.error("時点だけが記入されています(今回実績がありません)", forms.SHEET, row, "今回実績")
         elif text["今回実績"]:
+            if kpi in flags and (done := deed_value(text["今回実績"]))[2] is None and done[1] is None:
+                text["今回実績"] = str(int(done[0]))
             figures.append({"kpi_id": kpi, "area": area, "period": text["時点"], "value": text["今回実績"],
                             "source": text["出典"], "note": text["備考"], "unit": "", "row": row})
         if any(text[h] for h in commentary.FIELDS):

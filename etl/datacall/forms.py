@@ -106,7 +106,10 @@ ROWS_SQL = """
     ),
     asked as (
         select k.kpi_id, m.measure_no, m.title, k.source_text, k.unit, k.target_text, k.target_value, k.target_date,
-               k.target_kind = 'milestone' and k.direction = 'unknown' as is_deed, k.area_level, m.lead_ministries
+               k.target_kind = 'milestone' and k.direction = 'unknown' as is_deed, k.area_level, m.lead_ministries,
+               -- an area's row of a KPI that counts the areas that have done something (etl.kpi_defs.area_defaults:
+               -- each area reports 1 = done): 実施済 / 未実施
+               k.area_level <> 'national' and k.aggregation in ('sum', 'count') as is_flag
         from kpis k join measures m using (measure_no)
         where k.kind in ('progress', 'effect')
     ),
@@ -289,14 +292,14 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
         same = r.kpi_id == last_kpi
         last_kpi = r.kpi_id
         values = [r.kpi_id, "〃" if same else f"No {r.measure_no} {_text(r.title)}\n{_text(r.source_text)}",
-                  _text(r.unit), "〃" if same else _target(r),
+                  "実施の有無" if r.is_flag or r.is_deed else _text(r.unit), "〃" if same else _target(r),
                   _text(r.area_name) if r.area_code == "000000" else f"{r.area_code} {_text(r.area_name)}", prev,
                   None, None, None, _text(r.prev_progress), _text(r.prev_next_steps), _text(r.prev_office),
                   _text(r.prev_person), None]
         for c, v in enumerate(values, start=1):
             ws.cell(row=i, column=c, value=v).style = entry if c >= first_input else fixed
         fixed_cells.append(values[:first_input - 1])
-        (deed_cells if r.is_deed else number_cells).append(f"{get_column_letter(first_input)}{i}")
+        (deed_cells if r.is_deed or r.is_flag else number_cells).append(f"{get_column_letter(first_input)}{i}")
         # LibreOffice and Excel do not grow rows for wrapped text on their own: measured with the font
         ws.row_dimensions[i].height = textfit.row_height(
             [(v, widths[c]) for c, v in enumerate(values)], SIZE)

@@ -76,7 +76,11 @@ def _answers(r, period: str, full: bool) -> dict[str, object]:
         if (v := _value(r, period, h)) is not None:
             value, when = v
             text = f"{value:,.10g}"
-            out.update({"今回実績": text.translate(FULL_WIDTH) if h % 3 == 0 else value, "時点": when, "出典": SOURCE})
+            if r.is_flag:  # the form's list for an area's 実施の有無
+                typed = "実施済" if value else "未実施"
+            else:
+                typed = text.translate(FULL_WIDTH) if h % 3 == 0 else value
+            out.update({"今回実績": typed, "時点": when, "出典": SOURCE})
     if r.area_level == "national" or h % 10 == 0 or "今回実績" not in out:  # areas write commentary seldom
         out["取組状況"] = MARK + PROGRESS[h % len(PROGRESS)].format(n=3 + h % 20)
         out["今後の対応"] = MARK + NEXT_STEPS[(h // 7) % len(NEXT_STEPS)]
@@ -126,7 +130,6 @@ def make_sample(period: str, out_dir: Path, warehouse: Path | None = None, prefe
     in out_dir/回答_合成. Only on a warehouse holding synthetic data (the demo): a sample reply must never
     reach a real warehouse."""
     from etl import settings
-    from etl.observations import store
     from warehouse.db import connect_readonly
 
     target = settings.warehouse_path(warehouse)
@@ -138,7 +141,10 @@ def make_sample(period: str, out_dir: Path, warehouse: Path | None = None, prefe
     if not synthetic:
         raise forms.DataCallError(f"{target}: 合成データのないデータウェアハウスです。回答の見本はデモ"
                                   "(`shinchoku demo` で作るファイル)にだけ作れます")
-    now = now or store.now_jst()
+    # on the demo's own timeline: sent the morning after the month ends, due 15 days after it, so that
+    # the offices that have not replied by today show as 期限超過
+    _, last_day = forms.parse_period(period)
+    now = now or dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(9, 0))
     made = forms.make_forms(period, out_dir / "様式", warehouse=target, everyone=True, user="shinchoku sample",
-                            deadline=now.date() + dt.timedelta(days=14), now=now)
+                            deadline=last_day + dt.timedelta(days=15), now=now)
     return made, fill_replies(made, target, out_dir / "回答_合成", period, prefectures)

@@ -40,7 +40,9 @@ STATUS_SQL = """
            (select max(received_at) from replies r where r.recipient = l.recipient) as last_reply,
            (select count(*) from owed o where o.recipient = l.recipient and o.filled) as rows_filled,
            (select list(distinct o.kpi_id order by o.kpi_id) from owed o where o.recipient = l.recipient and not o.filled)
-               as empty_kpis
+               as empty_kpis,
+           (select list(distinct o.kpi_id || ' ' || k.name order by o.kpi_id || ' ' || k.name)
+            from owed o join core.kpis k using (kpi_id) where o.recipient = l.recipient and not o.filled) as empty_names
     from latest l
 """
 
@@ -62,10 +64,12 @@ def submission_status(con: duckdb.DuckDBPyConnection, period: str, as_of: dt.dat
             state = "一部未記入" if f["rows_filled"] < f["rows_asked"] else "回答済"
         rows.append({"recipient": who.form_key, "recipient_name": who.name, "state": state, **f.to_dict()})
     out = pd.DataFrame(rows)
-    for column in ("form_no", "made_at", "deadline", "rows_asked", "replies", "last_reply", "rows_filled", "empty_kpis"):
+    for column in ("form_no", "made_at", "deadline", "rows_asked", "replies", "last_reply", "rows_filled", "empty_kpis",
+                   "empty_names"):
         if column not in out:  # nothing sent for the period yet
             out[column] = None
-    out["empty_kpis"] = out["empty_kpis"].map(lambda v: [] if v is None or isinstance(v, float) else list(v))
+    for column in ("empty_kpis", "empty_names"):
+        out[column] = out[column].map(lambda v: [] if v is None or isinstance(v, float) else list(v))
     out["state_order"] = out["state"].map(STATES.index)
     return out.sort_values(["state_order", "recipient"], kind="stable").drop(columns="state_order").reset_index(drop=True)
 
@@ -81,9 +85,9 @@ def reminder(row: pd.Series, period: str, contact: str = "進捗管理会議 事
     deadline = pd.Timestamp(row["deadline"]).date()
     lines = [f"{row['recipient_name']} ご担当者様", "", f"{contact}です。{what}について、"]
     if row["state"] == "一部未記入":
-        kpis = row["empty_kpis"]
-        shown = "、".join(kpis[:20]) + (f" ほか{len(kpis) - 20}件" if len(kpis) > 20 else "")
-        lines.append(f"ご回答ありがとうございました。次の指標が未記入です: {shown}")
+        kpis = row["empty_names"] or row["empty_kpis"]
+        lines.append("ご回答ありがとうございました。次の指標が未記入です(実績か、実績がない理由を取組状況に):")
+        lines += [f"・{k}" for k in kpis[:20]] + ([f"・ほか{len(kpis) - 20}件"] if len(kpis) > 20 else [])
         lines.append("実績が判明しましたら、同じ様式に追記のうえ再度ご提出ください。")
     elif row["state"] == "期限超過":
         lines.append(f"回答期限({date_to_wareki(deadline)})を過ぎておりますが、まだご回答をいただいておりません。")

@@ -29,7 +29,8 @@ from etl.observations.validate import Validated, validate_sheet
 from warehouse.db import WarehouseMissing
 
 KPI_META_SQL = """select kpi_id, area_level, unit, obs_fy_min, obs_fy_max,
-                         target_kind = 'milestone' and direction = 'unknown' as is_deed from kpis"""
+                         target_kind = 'milestone' and direction = 'unknown' as is_deed,
+                         area_level <> 'national' and aggregation in ('sum', 'count') as is_flag from kpis"""
 # An uploaded file is checked and loaded in a child process under these limits (etl.isolation), so that
 # no file can take the dashboard's server down; the 20 MB upload limit keeps genuine files far below them.
 CHECK_LIMITS = isolation.Limits(memory_bytes=2048 * isolation.MiB, seconds=120, max_result_bytes=256 * isolation.MiB,

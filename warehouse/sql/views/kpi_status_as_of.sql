@@ -20,7 +20,7 @@ obs as (
 ),
 -- Values reported per area add up to the national value as kpis.aggregation says. The per-area totals
 -- come from core.area_totals (kept by every write), not from a scan of every area's values.
-aggregated as (
+area_periods as (
     select
         t.kpi_id, '000000' as area_code, 'national' as area_level, t.period,
         any_value(t.fiscal_year) as fiscal_year, any_value(t.month) as month, any_value(t.period_end) as period_end,
@@ -29,13 +29,24 @@ aggregated as (
             when 'count' then sum(t.d_positive)
             when 'mean' then sum(t.d_sum) / sum(t.d_count)
         end as double) as value,
-        sum(t.d_synthetic) > 0 as is_synthetic
+        sum(t.d_synthetic) > 0 as is_synthetic,
+        sum(t.d_count) as reported
     from core.area_totals t
     join kpis k using (kpi_id)
     where t.changed_at < cast(as_of as date) + interval 1 day and t.period_end <= cast(as_of as date)
       and k.aggregation in ('sum', 'count', 'mean') and k.kpi_level <> 'national' and t.area_level = k.kpi_level
     group by t.kpi_id, t.period
     having sum(t.d_count) > 0
+),
+-- A period only some areas have reported yet (a data call half collected: 3 of 47 prefectures) would add
+-- up to a fraction of the nation and read as a collapse: a period enters the national series once the
+-- areas reporting it are at least 90 % of the most that reported any earlier period of the KPI.
+aggregated as (
+    select * exclude (reported, most) from (
+        select *, max(reported) over (partition by kpi_id order by period_end, period
+                                      rows between unbounded preceding and 1 preceding) as most
+        from area_periods)
+    where most is null or reported >= 0.9 * most
 ),
 series as (
     select o.* from obs o
