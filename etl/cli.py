@@ -123,23 +123,35 @@ def export() -> None:
 
 @export.command("monthly")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Report date (YYYY-MM-DD).")
-@click.option("--ministry", help="Only the measures this ministry leads.")
+@click.option("--ministry", help="The edition of one ministry (the measures it leads).")
+@click.option("--held-on", "held_on", type=click.DateTime(formats=["%Y-%m-%d"]), help="開催日 printed on the cover.")
+@click.option("--document-no", "document_no", help="資料番号 (e.g. 資料1).")
+@click.option("--scale", help="How statuses are marked: icons | abcd | marks (see exports/meeting.yaml).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Settings file (default exports/meeting.yaml).")
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default 進捗管理_<和暦年月>.xlsx).")
 @click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
-def export_monthly(as_of, ministry, out, warehouse) -> None:
+def export_monthly(as_of, ministry, held_on, document_no, scale, config, out, warehouse) -> None:
     """Write the monthly 進捗管理会議 workbook for a report date."""
-    from exports.monthly import file_name, write_monthly
+    from exports.monthly import file_name, load_meeting, write_monthly
     from warehouse.db import WarehouseMissing, connect_readonly
+    from warehouse.meeting_queries import ministries
 
     day = as_of.date()
-    out = out or Path(file_name(day, ministry))
     try:
+        meeting = load_meeting(config, scale=scale, document_no=document_no,
+                               held_on=held_on.date().isoformat() if held_on else None)
         con = connect_readonly(warehouse)
-    except WarehouseMissing as e:
+    except (ValueError, WarehouseMissing) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
-    result = write_monthly(con, day, out, ministry)
-    con.close()
+    try:
+        if ministry and ministry not in (known := ministries(con)):
+            click.echo(f"error: 主担当の施策がある府省庁ではありません: {ministry}(候補: {'、'.join(known)})", err=True)
+            sys.exit(2)
+        out = out or Path(file_name(day, ministry))
+        result = write_monthly(con, day, out, ministry, meeting)
+    finally:
+        con.close()
     click.echo(f"wrote {result['path']}: {result['rows']} KPI rows, sheets {', '.join(result['sheets'])}"
                + (" [デモ（合成データ）を含む]" if result["synthetic"] else ""))
 
@@ -241,8 +253,6 @@ def datacall_collect(files, period, dry_run, as_json, warehouse, user) -> None:
 @click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
 def datacall_status(period, as_of, as_json, reminders, warehouse) -> None:
     """Submission status (提出状況) of a period: sent / returned / late / incomplete, per recipient."""
-    import json
-
     from etl.datacall.status import reminder, submission_status
     from warehouse.db import WarehouseMissing, WarehouseOutdated, connect_readonly
 

@@ -1,48 +1,74 @@
-"""The monthly 進捗管理会議 workbook, written with openpyxl from the warehouse for a report date.
+"""The monthly 進捗管理会議 workbook: the paper the meeting reads, written with openpyxl from the warehouse
+for a report date (and, for a ministry's edition, the measures it leads).
 
-Same warehouse and report date, same cell values (no clock time is written). Text that came from
-input data and looks like a formula is always stored as text.
+Sheets: 表紙 (counts and what changed since the last meeting), 施策別の状況 (each measure once, its KPIs
+under it: target, last meeting's and this meeting's value with the change, status, the office's
+commentary), 提出状況, 工程表, 市区町村, 付表 (IDs, codes and method details) and 注記. Printed at 100 %
+on A4 (A3 for the wide sheets) in BIZ UDPゴシック 9 pt, rows as tall as their wrapped text, page breaks
+between measures; the status legend and the report date on every page.
+
+Same warehouse, report date and settings, same cell values (no clock time is written). Text that came
+from input data and looks like a formula is always stored as text.
 """
 from __future__ import annotations
 
-import calendar
-import copy
 import datetime as dt
-import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import yaml
 from openpyxl import Workbook
 from openpyxl.formatting.rule import DataBarRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.reference import ink
-from etl.safety import FORMULA_START
-from etl.text import date_to_wareki, fy_label
+from etl.text import date_label, date_to_wareki, period_label, year_to_wareki
+from exports import textfit
+from exports.workbook import GRID, HEAD_FILL, SYNTHETIC, Header, Table, as_day, font, put
+from warehouse import meeting_queries as mq
 from warehouse import queries
 
-FONT_NAME = "Yu Gothic"  # 游ゴシック: on every Windows Excel; LibreOffice falls back to its CJK font
+CONFIG = Path(__file__).with_name("meeting.yaml")
 KIND_JA = {"progress": "進捗", "effect": "効果"}
-SYNTHETIC = "デモ（合成データ）"
-THIN = Side(style="thin", color="999999")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+# units that count things: shown as whole numbers (a count of 1,793.4 社 is not a reading anyone reports)
+COUNT_UNITS = {"件", "団体", "人", "名", "社", "者", "市区町村", "自治体", "都道府県", "回", "か所", "箇所", "カ所", "機関",
+               "校", "施設", "地域", "台", "本", "事業", "サービス", "団地", "館", "分野"}
+SHEETS = ("表紙", "施策別の状況", "提出状況", "工程表", "市区町村", "付表(KPI詳細)", "注記")
+COUNTING_RULE = ("件数はKPI単位です。共管の施策のKPIは、主担当の各府省庁に1件ずつ計上します"
+                 "(府省庁別の件数の合計は、全体の件数を上回ることがあります)。")
 
-# 施策一覧 layout: (header, width, number format or None)
-COLUMNS = [
-    ("No", 5, "0"), ("施策名", 30, None), ("主担当府省庁", 14, None), ("柱", 18, None), ("KPI", 8, None),
-    ("種別", 5, None), ("指標", 34, None), ("単位", 6, None), ("基準値", 10, "#,##0.0"), ("基準時点", 9, None),
-    ("最新値", 10, "#,##0.0"), ("最新時点", 9, None), ("最新値の時点(日付)", 11, "yyyy/mm/dd"), ("目標値", 10, "#,##0.0"),
-    ("目標年度", 14, None), ("達成率", 8, "0%"), ("状況", 12, None), ("前月の状況", 12, None), ("変化", 7, None),
-    ("判定理由", 36, None), ("出典", 20, None),
-]
+
+@dataclass(frozen=True)
+class Meeting:
+    """The settings of the paper (exports/meeting.yaml, or the file given with --config)."""
+    meeting: str = "進捗管理会議"
+    document_no: str = ""
+    held_on: dt.date | None = None
+    footer: str = ""
+    scale: str = "icons"
+    marks: dict = field(default_factory=dict)  # status code → printed mark ({} for the icons)
+
+
+def load_meeting(path: Path | None = None, **overrides) -> Meeting:
+    """The settings from a YAML file (default exports/meeting.yaml); overrides (not None) win."""
+    data = yaml.safe_load((path or CONFIG).read_text(encoding="utf-8")) or {}
+    scale = overrides.get("scale") or data.get("scale", "icons")
+    scales = data.get("scales", {})
+    if scale != "icons" and scale not in scales:
+        raise ValueError(f"scale {scale!r}: choose icons or one of {', '.join(scales)}")
+    held = overrides.get("held_on") or data.get("held_on")
+    return Meeting(
+        meeting=overrides.get("meeting") or data.get("meeting", "進捗管理会議"),
+        document_no=overrides.get("document_no") if overrides.get("document_no") is not None else data.get("document_no", ""),
+        held_on=dt.date.fromisoformat(str(held)) if held else None,
+        footer=data.get("footer", "") or "", scale=scale, marks=dict(scales.get(scale, {})))
 
 
 def previous_month_end(d: dt.date) -> dt.date:
-    first = d.replace(day=1)
-    return first - dt.timedelta(days=1)
+    return d.replace(day=1) - dt.timedelta(days=1)
 
 
 def file_name(as_of: dt.date, ministry: str | None = None) -> str:
@@ -52,330 +78,458 @@ def file_name(as_of: dt.date, ministry: str | None = None) -> str:
     return f"進捗管理_{month}{'_' + ministry if ministry else ''}.xlsx"
 
 
-BODY_FONT = Font(name=FONT_NAME, size=10)
-# Per workbook: style combination → the cell style openpyxl derived for it. Assigning font, fill and
-# border to every cell costs a registry lookup each; copying the finished style array does not, which
-# matters with thousands of cells in the national-scale workbook.
-_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# ---------------------------------------------------------------- how values read
 
 
-def _set(ws: Worksheet, row: int, col: int, value, fmt: str | None = None, **style):
-    """Write a value; text that looks like a formula stays text (never evaluated by Excel)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        value = None
-    elif isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime().date()
-    cell = ws.cell(row=row, column=col, value=value)
-    style.setdefault("font", BODY_FONT)
-    known = _STYLES.setdefault(ws.parent, {})
-    # keyed by identity (hashing openpyxl style objects is what is slow); the entry keeps the objects
-    # alive, so an id is never reused for another object while it is a key
-    key = (fmt, *((k, id(v)) for k, v in style.items()))
-    if key in known:
-        cell._style = copy.copy(known[key][0])
+def amount(value, unit) -> str:
+    """A value as the paper prints it: counts whole, shares to 0.1, the plan's unit after it."""
+    if value is None or pd.isna(value):
+        return "—"
+    unit = unit if isinstance(unit, str) else ""
+    if unit in COUNT_UNITS or float(value).is_integer():
+        text = f"{round(value):,}"
+    elif abs(value) >= 100:
+        text = f"{value:,.0f}"
     else:
-        if fmt:
-            cell.number_format = fmt
-        for k, v in style.items():
-            setattr(cell, k, v)
-        known[key] = (copy.copy(cell._style), tuple(style.values()))
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text + unit
 
 
-def _print_setup(ws: Worksheet, title: str, report: str, synthetic: bool, landscape=True, paper="A4", title_rows: str | None = None):
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if paper == "A3" else ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.8
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    if title_rows:
-        ws.print_title_rows = title_rows
-    left = f"{title}" + (f" 【{SYNTHETIC}】" if synthetic else "")
-    ws.oddHeader.left.text = left
-    ws.oddHeader.right.text = f"基準日 {report}"
-    ws.oddFooter.center.text = "&P / &N ページ"
-    ws.oddFooter.right.text = "Shinchoku 進捗"
-    for part in (ws.oddHeader.left, ws.oddHeader.right, ws.oddFooter.center, ws.oddFooter.right):
-        part.font = FONT_NAME
-        part.size = 9
+def reading(value, unit, period) -> str:
+    """'1,234件\\n令和2(2020)年度' — a value and the period it is for ('—' without one)."""
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{amount(value, unit)}\n{period_label(period)}"
 
 
-def _banner(ws: Worksheet, title: str, report: str, synthetic: bool, width: int) -> int:
-    """Title rows at the top of a sheet; returns the next free row."""
-    _set(ws, 1, 1, title, font=Font(name=FONT_NAME, size=14, bold=True))
-    _set(ws, 2, 1, f"基準日: {report}")
-    row = 3
-    if synthetic:
-        _set(ws, 3, 1, f"【{SYNTHETIC}】この資料には合成データが含まれています。実際の実績値ではありません。",
-             font=Font(name=FONT_NAME, size=11, bold=True, color="9C0006"), fill=PatternFill("solid", fgColor="FFC7CE"))
-        ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=width)
-        row = 4
-    return row + 1
+def change(r) -> str:
+    """Last meeting's value → this meeting's: the difference and its share, 新規, or — (no data)."""
+    now, before = r.latest_value, r.prev_value
+    if pd.isna(now):
+        return "—"
+    if pd.isna(before):
+        text = "新規"
+    else:
+        diff = now - before
+        if diff == 0:
+            text = "±0"
+        else:
+            sign = "+" if diff > 0 else "−"  # a minus sign: △ and ▲ read as negative numbers already
+            text = sign + amount(abs(diff), r.unit)
+            if before:
+                text += f"\n({sign}{abs(diff / before):.1%})"
+    return text + ("\n今月更新" if r.new_data else "")
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines a wrapped text needs in a column of this width (a full-width character is 2 units)."""
-    units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-    return max(1, -(-units // max(int(width * 1.1), 1)))
+def target(r) -> str:
+    """The target as written in the plan, else its value and deadline."""
+    if isinstance(r.target_text, str) and r.target_text.strip():
+        return r.target_text
+    if pd.notna(r.target_value):
+        due = f"({year_to_wareki(int(r.target_fy))}まで)" if pd.notna(r.target_fy) else ""
+        return amount(r.target_value, r.unit) + due
+    return "(目標なし)"
 
 
-def _change(row) -> str:
-    return {"new": "新規", "same": "→", "better": "↑改善", "worse": "↓悪化", "changed": "変更"}[row.change]
+def leads(names) -> str:
+    names = list(names)
+    return names[0] + (f"(共管: {'・'.join(names[1:])})" if len(names) > 1 else "")
 
 
-def _kpi_sheet(ws: Worksheet, rows: pd.DataFrame, title: str, report: str, synthetic: bool) -> None:
-    start = _banner(ws, title, report, synthetic, len(COLUMNS))
-    for c, (header, width, _) in enumerate(COLUMNS, start=1):
-        _set(ws, start, c, header, font=Font(name=FONT_NAME, size=10, bold=True), fill=HEADER_FILL,
-             alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
-             border=Border(top=THIN, bottom=THIN, left=THIN, right=THIN))
-        ws.column_dimensions[get_column_letter(c)].width = width
-    wrap, rule = Alignment(wrap_text=True, vertical="top"), Border(bottom=THIN)
-    for i, r in enumerate(rows.itertuples(), start=start + 1):
-        values = [
-            r.measure_no, r.title, r.lead_ministry, r.pillar_short, r.kpi_id, KIND_JA.get(r.kind, r.kind), r.name, r.unit,
-            r.base_value, r.base_period, r.latest_value, r.latest_period, r.latest_date, r.target_value,
-            fy_label(int(r.target_fy)) if not pd.isna(r.target_fy) else None,
-            r.achievement_ratio, f"{r.status_icon} {r.status_label}",
-            None if pd.isna(r.prev_order) else f"{r.prev_icon} {r.prev_label}", _change(r), r.status_reason, r.sources,
-        ]
-        for c, (value, (_, _, fmt)) in enumerate(zip(values, COLUMNS), start=1):
-            cell = _set(ws, i, c, value, fmt, alignment=wrap, border=rule)
-            if c == 17:
-                cell.fill = PatternFill("solid", fgColor=r.status_color.lstrip("#"))
-                cell.font = Font(name=FONT_NAME, size=10, bold=True, color=ink(r.status_color))
-        # spreadsheet programs do not grow rows for wrapped text on their own: set the height from the text
-        lines = max(_lines(v, COLUMNS[c][1]) for c, v in enumerate(values) if isinstance(v, str))
-        ws.row_dimensions[i].height = 14 * min(lines, 5)
-    ws.freeze_panes = ws.cell(row=start + 1, column=3)
-    last = start + max(len(rows), 1)
-    ws.auto_filter.ref = f"A{start}:{get_column_letter(len(COLUMNS))}{last}"
-    _print_setup(ws, title, report, synthetic, paper="A3", title_rows=f"{start}:{start}")
+# ---------------------------------------------------------------- the paper
 
 
-def _counts(ws: Worksheet, row: int, rows: pd.DataFrame, by: str, statuses: pd.DataFrame, heading: str) -> int:
-    _set(ws, row, 1, heading, font=Font(name=FONT_NAME, size=12, bold=True))
-    row += 1
-    codes = statuses[statuses["code"] != "not_adopted"]
-    headers = [by == "lead_ministry" and "主担当府省庁" or "柱", "種別", *[f"{i} {l}" for i, l in zip(codes["icon"], codes["label"])], "計"]
-    for c, h in enumerate(headers, start=1):
-        cell = _set(ws, row, c, h, font=Font(name=FONT_NAME, size=10, bold=True), fill=HEADER_FILL,
-                    alignment=Alignment(horizontal="center", wrap_text=True))
-        if c > 2 and c <= 2 + len(codes):
-            color = codes.iloc[c - 3]["color"]
-            cell.fill = PatternFill("solid", fgColor=color.lstrip("#"))
-            cell.font = Font(name=FONT_NAME, size=10, bold=True, color=ink(color))
-    pivot = rows.groupby([by, "kind", "status"]).size().unstack("status", fill_value=0)
-    for (group, kind), counts in pivot.iterrows():
-        row += 1
-        _set(ws, row, 1, group)
-        _set(ws, row, 2, KIND_JA.get(kind, kind))
-        for c, code in enumerate(codes["code"], start=3):
-            _set(ws, row, c, int(counts.get(code, 0)), "0")
-        _set(ws, row, 3 + len(codes), int(counts.sum()), "0")
-    return row + 2
+@dataclass
+class Paper:
+    con: duckdb.DuckDBPyConnection
+    as_of: dt.date
+    ministry: str | None
+    meeting: Meeting
+    rows: pd.DataFrame
+    statuses: pd.DataFrame
+    header: Header
+
+    def mark(self, code: str, icon: str) -> str:
+        return self.meeting.marks.get(code, icon)
+
+    def status_text(self, code, icon, label) -> str:
+        return f"{self.mark(code, icon)} {label}"
+
+    @property
+    def whose(self) -> str:
+        return f"({self.ministry})" if self.ministry else ""
 
 
-def _summary(ws: Worksheet, rows: pd.DataFrame, statuses: pd.DataFrame, as_of: dt.date, data_date, report: str,
-             synthetic: bool) -> None:
-    row = _banner(ws, "進捗管理会議資料", report, synthetic, 12)
-    _set(ws, row, 1, f"報告基準日: {date_to_wareki(as_of)}({as_of.isoformat()})")
-    _set(ws, row + 1, 1, "データの時点(最新の値が判明した日):")
-    _set(ws, row + 1, 4, data_date, "yyyy/mm/dd")
-    _set(ws, row + 2, 1, f"比較: 前月末 {previous_month_end(as_of).isoformat()} 時点の判定")
-    row += 4
-    new_data = int(rows["new_data"].sum())
-    up = int((rows["change"] == "better").sum())
-    down = int((rows["change"] == "worse").sum())
-    for label, value in (("新たに実績が入ったKPI", new_data), ("状況が改善したKPI", up), ("状況が悪化したKPI", down)):
-        _set(ws, row, 1, label)
-        _set(ws, row, 4, value, "0", font=Font(name=FONT_NAME, size=11, bold=True))
-        row += 1
-    row += 1
-    row = _counts(ws, row, rows, "lead_ministry", statuses, "主担当府省庁別のKPIの状況")
-    row = _counts(ws, row, rows, "pillar", statuses, "柱別のKPIの状況")
-    _set(ws, row, 1, "状況が悪化した施策", font=Font(name=FONT_NAME, size=12, bold=True))
-    row += 1
-    worse = rows[rows["change"] == "worse"]
-    if worse.empty:
-        _set(ws, row, 1, "前月から状況が悪化したKPIはありません。")
-    for r in worse.itertuples():
-        _set(ws, row, 1, r.measure_no, "0")
-        _set(ws, row, 2, r.title)
-        _set(ws, row, 6, f"{r.kpi_id} {r.name}")
-        _set(ws, row, 10, f"{r.prev_label} → {r.status_label}")
-        row += 1
-    ws.column_dimensions["A"].width = 16
-    for col in "BCDEFGHIJKL":
-        ws.column_dimensions[col].width = 11
-    _print_setup(ws, "進捗管理会議資料 表紙・サマリ", report, synthetic, landscape=False)
+def legend(statuses: pd.DataFrame, meeting: Meeting) -> str:
+    """The scale, for the footer of every page: each mark with the statuses it stands for."""
+    shown = statuses[statuses["judged"] | (statuses["code"] == "awaiting_result")]
+    shown = shown[shown["code"] != "not_adopted"]
+    groups: dict[str, list[str]] = {}
+    for s in shown.itertuples():
+        groups.setdefault(meeting.marks.get(s.code, s.icon), []).append(s.label)
+    return "凡例 " + "  ".join(f"{m} {'・'.join(labels)}" for m, labels in groups.items())
 
 
-def _schedule(ws: Worksheet, items: pd.DataFrame, as_of: dt.date, report: str, synthetic: bool) -> None:
-    start = _banner(ws, "工程表(地方創生IT利活用促進プラン 2013〜2021年度)", report, synthetic, 13)
-    years = list(range(2013, 2022))
-    headers = ["ID", "施策群", "工程", "府省庁", *[f"{y}" for y in years]]
-    report_fy = as_of.year if as_of.month >= 4 else as_of.year - 1
-    for c, h in enumerate(headers, start=1):
-        cell = _set(ws, start, c, h, font=Font(name=FONT_NAME, size=10, bold=True), fill=HEADER_FILL,
-                    alignment=Alignment(horizontal="center"))
-        if c > 4 and years[c - 5] == report_fy:
-            cell.fill = PatternFill("solid", fgColor="D55E00")
-            cell.font = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
-    phase_fill = {"短期": "56B4E9", "中期": "009E73", "長期": "E69F00"}
-    wrap, centre = Alignment(wrap_text=True, vertical="top"), Alignment(horizontal="center")
-    for i, it in enumerate(items.itertuples(), start=start + 1):
-        _set(ws, i, 1, it.item_id)
-        _set(ws, i, 2, it.section, alignment=wrap)
-        _set(ws, i, 3, it.title, alignment=wrap)
-        _set(ws, i, 4, "、".join(it.ministries), alignment=wrap)
-        for c, y in enumerate(years, start=5):
-            cell = _set(ws, i, c, "■" if it.start_fy <= y <= it.end_fy else None, alignment=centre)
-            if it.start_fy <= y <= it.end_fy:
-                phase = "短期" if y <= 2015 else "中期" if y <= 2018 else "長期"
-                cell.fill = PatternFill("solid", fgColor=phase_fill[phase])
-            if y == report_fy:
-                cell.border = Border(left=Side(style="medium", color="D55E00"), right=Side(style="medium", color="D55E00"))
-    for col, width in zip("ABCD", (9, 24, 46, 18)):
-        ws.column_dimensions[col].width = width
-    for c in range(5, 5 + len(years)):
-        ws.column_dimensions[get_column_letter(c)].width = 6
-    ws.freeze_panes = ws.cell(row=start + 1, column=5)
-    note = start + len(items) + 2
-    _set(ws, note, 1, f"■ 短期(2013〜2015) 中期(2016〜2018) 長期(2019〜2021)。橙の枠は基準日の年度({fy_label(report_fy)})。")
-    _print_setup(ws, "工程表", report, synthetic, paper="A3", title_rows=f"{start}:{start}")
-
-
-def _municipal(ws: Worksheet, adoption: pd.DataFrame, kpi_names: dict, report: str, synthetic: bool) -> None:
-    start = _banner(ws, "市区町村単位のKPI: 都道府県別の実施率", report, synthetic, 8)
-    if adoption.empty:
-        _set(ws, start, 1, "市区町村単位の実績値はまだありません。")
-        _print_setup(ws, "市区町村", report, synthetic)
-        return
-    kpis = list(dict.fromkeys(adoption["kpi_id"]))
-    _set(ws, start, 1, "都道府県", font=Font(name=FONT_NAME, bold=True), fill=HEADER_FILL)
-    for c, k in enumerate(kpis, start=2):
-        _set(ws, start, c, f"{k} {kpi_names.get(k, '')}", font=Font(name=FONT_NAME, size=9, bold=True), fill=HEADER_FILL,
-             alignment=Alignment(wrap_text=True, vertical="top"))
-        ws.column_dimensions[get_column_letter(c)].width = 16
-    ws.column_dimensions["A"].width = 12
-    pivot = adoption.pivot_table(index=["prefecture_code", "prefecture"], columns="kpi_id", values="rate", sort=True)
-    for i, ((_, pref), values) in enumerate(pivot.iterrows(), start=start + 1):
-        _set(ws, i, 1, pref)
-        for c, k in enumerate(kpis, start=2):
-            _set(ws, i, c, None if pd.isna(values.get(k)) else float(values.get(k)), "0.0%")
-    last = start + len(pivot)
-    for c in range(2, 2 + len(kpis)):
-        col = get_column_letter(c)
-        ws.conditional_formatting.add(f"{col}{start + 1}:{col}{last}",
-                                      DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="0072B2"))
-    ws.freeze_panes = ws.cell(row=start + 1, column=2)
-    _print_setup(ws, "市区町村", report, synthetic, title_rows=f"{start}:{start}")
-
-
-def _submissions(ws: Worksheet, con: duckdb.DuckDBPyConnection, as_of: dt.date, report: str, synthetic: bool,
-                 ministry: str | None) -> None:
-    """提出状況 of the latest data call made by the report date: who was asked, who replied, what is still empty."""
-    from etl.datacall.status import STATES, submission_status
-    from warehouse.datacall_queries import latest_call
-
-    period = latest_call(con, as_of)
-    month = f"{date_to_wareki(dt.date(int(period[:4]), int(period[5:]), 1))[:-2]}末時点" if period else ""
-    start = _banner(ws, f"照会の提出状況({month}の照会)" if period else "照会の提出状況", report, synthetic, 8)
-    if period is None:
-        _set(ws, start, 1, "基準日までに照会様式は作成されていません(照会ページまたは `shinchoku datacall make`)。")
-        _print_setup(ws, "提出状況", report, synthetic)
-        return
-    table = submission_status(con, period, as_of)
-    if ministry:
-        table = table[table["recipient_name"] == ministry]
-    counts = table["state"].value_counts()
-    _set(ws, start, 1, "  ".join(f"{s} {counts.get(s, 0)}件" for s in STATES))
-    start += 2
-    heads = [("状態", 10), ("宛先", 14), ("送付日", 16), ("回答期限", 16), ("回答", 6), ("最終回答", 16), ("記入済み", 12),
-             ("未記入のKPI", 48)]
-    for c, (h, width) in enumerate(heads, start=1):
-        _set(ws, start, c, h, font=Font(name=FONT_NAME, bold=True), fill=HEADER_FILL)
-        ws.column_dimensions[get_column_letter(c)].width = width
-    day = lambda v: None if v is None or pd.isna(v) else date_to_wareki(pd.Timestamp(v).date())  # noqa: E731
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for i, r in enumerate(table.itertuples(), start=start + 1):
-        empty = list(r.empty_kpis)
-        shown = "、".join(empty[:30]) + (f" ほか{len(empty) - 30}件" if len(empty) > 30 else "")
-        values = [r.state, r.recipient_name, day(r.made_at), day(r.deadline),
-                  None if pd.isna(r.replies) else f"{int(r.replies)}回", day(r.last_reply),
-                  None if pd.isna(r.rows_asked) else f"{int(r.rows_filled)}/{int(r.rows_asked)}行", shown or None]
-        for c, v in enumerate(values, start=1):
-            _set(ws, i, c, v, alignment=wrap)
-        ws.row_dimensions[i].height = 14 * _lines(shown, heads[-1][1]) + 2
-    ws.freeze_panes = ws.cell(row=start + 1, column=3)
-    _print_setup(ws, "提出状況", report, synthetic, title_rows=f"{start}:{start}")
-
-
-def _notes(ws: Worksheet, statuses: pd.DataFrame, sources: pd.DataFrame, report: str, synthetic: bool) -> None:
-    row = _banner(ws, "注記", report, synthetic, 6)
-    if synthetic:
-        _set(ws, row, 1, f"【{SYNTHETIC}】この資料には `shinchoku demo` が生成した合成データが含まれています。"
-                         "数値・判定は機能の説明のためのもので、実際の実績ではありません。",
-             font=Font(name=FONT_NAME, size=11, bold=True, color="9C0006"))
-        row += 2
-    _set(ws, row, 1, "状況の定義", font=Font(name=FONT_NAME, size=12, bold=True))
-    row += 1
-    for s in statuses.itertuples():
-        _set(ws, row, 1, f"{s.icon} {s.label}", fill=PatternFill("solid", fgColor=s.color.lstrip("#")),
-             font=Font(name=FONT_NAME, size=10, color=ink(s.color)))
-        _set(ws, row, 2, s.description)
-        row += 1
-    row += 1
-    _set(ws, row, 1, "判定方法", font=Font(name=FONT_NAME, size=12, bold=True))
-    for line in (
-        "実際の年平均成長率 CAGR_a と、目標達成に必要な年平均成長率 CAGR_r の比 R = d・CAGR_a / |CAGR_r|(d: 増加+1・減少−1)。",
-        "国連統計部 SDG Progress Chart、カナダ統計局/Open SDG の進捗測定(progress measure)を基に、閾値は本ツールの標準(0.95 / 0.5 / 0)。",
-        "値が0以下のときは年あたり変化量の比。期限を過ぎた目標は、期限以後最初の実績で達成を判定します。",
-        "目標のないKPIは「目標なし・傾向」(改善傾向・横ばい・悪化傾向)として別に示し、判定の件数には含めません。",
-        "施策の状況は、そのKPIのうち最も悪い判定。詳細は docs/methodology.md。",
-    ):
-        row += 1
-        _set(ws, row, 1, line)
-    row += 2
-    _set(ws, row, 1, "データの出典", font=Font(name=FONT_NAME, size=12, bold=True))
-    for src in sources.itertuples():
-        row += 1
-        _set(ws, row, 1, src.file)
-        _set(ws, row, 3, src.title)
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 60
-    _print_setup(ws, "注記", report, synthetic, landscape=False)
-
-
-def write_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, out: Path, ministry: str | None = None) -> dict:
+def write_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, out: Path, ministry: str | None = None,
+                  meeting: Meeting | None = None) -> dict:
     """Write the workbook; returns a summary (rows, sheets, synthetic)."""
-    previous = previous_month_end(as_of)
-    rows = queries.report_rows(con, as_of, previous, ministry)
-    statuses = queries.statuses(con)
+    meeting = meeting or load_meeting()
+    rows = mq.report_rows(con, as_of, previous_month_end(as_of), ministry)
+    statuses = con.execute("select code, label, icon, color, sort_order, judged, family, description "
+                           "from statuses order by sort_order").df()
     synthetic = bool(rows["includes_synthetic"].any()) or queries.has_synthetic(con)
-    report = f"{date_to_wareki(as_of)}({as_of.isoformat()})"
+    header = Header(report=f"基準日 {date_label(as_of)}", document_no=meeting.document_no, synthetic=synthetic,
+                    legend=legend(statuses, meeting), footer=meeting.footer)
+    p = Paper(con, as_of, ministry, meeting, rows, statuses, header)
     wb = Workbook()
-    _summary(wb.active, rows, statuses, as_of, queries.data_as_of(con, as_of), report, synthetic)
-    wb.active.title = "表紙・サマリ"
-    _kpi_sheet(wb.create_sheet("施策一覧"), rows, "施策一覧(施策×KPI)", report, synthetic)
-    ministry_order = con.execute("select name from ministries where not is_group order by sort_order").df()["name"]
-    for name in ministry_order:
-        own = rows[rows["lead_ministries"].map(lambda leads, n=name: n in list(leads))]
-        if len(own):
-            _kpi_sheet(wb.create_sheet(name[:31]), own, f"{name} の施策", report, synthetic)
-    _schedule(wb.create_sheet("工程表"), queries.schedule(con, None), as_of, report, synthetic)
-    names = dict(con.execute("select kpi_id, name from kpis").fetchall())
-    _municipal(wb.create_sheet("市区町村"), queries.adoption_matrix(con, as_of), names, report, synthetic)
-    _submissions(wb.create_sheet("提出状況"), con, as_of, report, synthetic, ministry)
-    _notes(wb.create_sheet("注記"), statuses, con.execute("select file, title from sources order by file").df(), report, synthetic)
+    textfit.use_font(wb)
+    wb.active.title = SHEETS[0]
+    for name in SHEETS[1:]:
+        wb.create_sheet(name)
+    _cover(wb[SHEETS[0]], p)
+    _measures(wb[SHEETS[1]], p)
+    _submissions(wb[SHEETS[2]], p)
+    _schedule(wb[SHEETS[3]], p)
+    _municipal(wb[SHEETS[4]], p)
+    _appendix(wb[SHEETS[5]], p)
+    _notes(wb[SHEETS[6]], p)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return {"path": out, "rows": len(rows), "sheets": wb.sheetnames, "synthetic": synthetic}
+
+
+def _banner(t: Table, p: Paper, title: str) -> None:
+    t.line(f"{title}{p.whose}", size=13, bold=True)
+    t.line(f"{p.header.report}(前回: {date_label(previous_month_end(p.as_of))})")
+    if p.header.synthetic:
+        t.line(f"【{SYNTHETIC}】この資料の数値は動作確認用の合成データです。実際の実績値ではありません。",
+               size=10, bold=True, color="9C0006", fill=PatternFill("solid", fgColor="FFC7CE"))
+
+
+# ---------------------------------------------------------------- 表紙
+
+
+def _groups(rows: pd.DataFrame) -> pd.Series:
+    from warehouse.attention import status_group
+
+    return pd.Series([status_group(c, f) for c, f in zip(rows["status"], rows["family"])], index=rows.index)
+
+
+def _cover(ws, p: Paper) -> None:
+    from warehouse.attention import GROUPS
+
+    t = Table(ws, [("", 150)] + [("", 62)] * 6, landscape=False)
+    if p.meeting.document_no:
+        put(ws, 1, 7, p.meeting.document_no, font=font(11, True), alignment=Alignment(horizontal="right"))
+    t.row = 2
+    t.line(p.meeting.meeting + p.whose, size=15, bold=True)
+    t.line(f"開催日: {date_label(p.meeting.held_on)}" if p.meeting.held_on else "開催日: —", size=11)
+    t.line(f"{p.header.report}(前回: {date_label(previous_month_end(p.as_of))})", size=11)
+    data_day = mq.data_as_of(p.con, p.as_of)
+    t.line(f"データの時点(最新の値が判明した日): {date_label(data_day) if data_day else '—'}")
+    if p.header.synthetic:
+        t.line(f"【{SYNTHETIC}】この資料の数値は動作確認用の合成データです。実際の実績値ではありません。",
+               size=10, bold=True, color="9C0006", fill=PatternFill("solid", fgColor="FFC7CE"))
+    rows = p.rows
+    t.row += 1
+    t.line(f"KPIの状況({len(rows)}件{'、' + p.ministry + 'が主担当の施策' if p.ministry else ''})", size=11, bold=True)
+    heads = ["状況", "今回", "前回", "増減"]
+    for c, h in enumerate(heads, start=1):
+        put(ws, t.row, c, h, font=font(bold=True), fill=HEAD_FILL, border=GRID, alignment=Alignment(horizontal="center"))
+    t.row += 1
+    now, before = rows["status"].value_counts(), rows["prev_status"].value_counts()
+    for s in p.statuses.itertuples():
+        a, b = int(now.get(s.code, 0)), int(before.get(s.code, 0))
+        if not a and not b:
+            continue
+        put(ws, t.row, 1, p.status_text(s.code, s.icon, s.label), border=GRID,
+            fill=PatternFill("solid", fgColor=s.color.lstrip("#")), font=font(color=ink(s.color)))
+        for c, v in enumerate((a, b), start=2):
+            put(ws, t.row, c, v, "#,##0", border=GRID)
+        put(ws, t.row, 4, f"{a - b:+d}" if a != b else "±0", border=GRID, alignment=Alignment(horizontal="right"))
+        t.row += 1
+    no_prev = int(rows["prev_status"].isna().sum())
+    put(ws, t.row, 1, "合計", font=font(bold=True), border=GRID)
+    put(ws, t.row, 2, len(rows), "#,##0", border=GRID, font=font(bold=True))
+    put(ws, t.row, 3, len(rows) - no_prev, "#,##0", border=GRID, font=font(bold=True))
+    t.row += 2
+    groups = _groups(rows)
+    names = list(GROUPS.values())
+    if not p.ministry:
+        t.line("主担当府省庁別(KPIの件数)", size=11, bold=True)
+        _count_table(t, [(m, rows["lead_ministries"].map(lambda ls, m=m: m in list(ls))) for m in mq.ministries(p.con)],
+                     groups, names, total=len(rows))
+        t.line(COUNTING_RULE, size=8)
+        t.row += 1
+    t.line("柱別(KPIの件数)", size=11, bold=True)
+    pillars = mq.pillars(p.con)
+    order = list(pillars["name"]) + ["(柱なし)"]
+    short = dict(zip(pillars["name"], pillars["short_name"]))
+    _count_table(t, [(short.get(n, n), rows["pillar"] == n) for n in order if (rows["pillar"] == n).any()],
+                 groups, names, total=len(rows))
+    t.row += 1
+    changed = rows[rows["new_data"]]
+    _list(t, p, "今月更新されたKPI", changed, lambda r: f"{reading(r.prev_value, r.unit, r.prev_period).replace(chr(10), ' ')}"
+          f" → {reading(r.latest_value, r.unit, r.latest_period).replace(chr(10), ' ')}")
+    worse = rows[rows["change"] == "worse"]
+    _list(t, p, "状況が悪化したKPI", worse, lambda r: f"{p.status_text(r.prev_status, r.prev_icon, r.prev_label)} → "
+          f"{p.status_text(r.status, r.status_icon, r.status_label)}")
+    due = rows[rows["status"] == "awaiting_result"]
+    _list(t, p, "期限到来・実績未着のKPI", due, lambda r: f"目標 {target(r)}")
+    status, period = _call_status(p)
+    t.line("照会の提出状況", size=11, bold=True)
+    if status is None:
+        t.line("基準日までに照会様式は作成されていません。")
+    else:
+        counts = status["state"].value_counts()
+        from etl.datacall.status import STATES
+
+        t.line(f"{period_label(period)}末時点の照会: " + " ・ ".join(f"{s} {counts.get(s, 0)}件" for s in STATES)
+               + "(詳細は「提出状況」シート)")
+    t.finish("表紙" + p.whose, p.header)
+
+
+def _count_table(t: Table, groups_of: list[tuple[str, pd.Series]], groups: pd.Series, names: list[str], total: int) -> None:
+    ws = t.ws
+    from warehouse.attention import GROUPS
+
+    for c, h in enumerate(["", *names, "計"], start=1):
+        put(ws, t.row, c, h, font=font(bold=True), fill=HEAD_FILL, border=GRID,
+            alignment=Alignment(horizontal="center", wrap_text=True, vertical="center"))
+    ws.row_dimensions[t.row].height = textfit.row_height([(n, textfit.stored_width(62)) for n in names])
+    t.row += 1
+    for name, mask in groups_of:
+        put(ws, t.row, 1, name, border=GRID)
+        counts = groups[mask].value_counts()
+        for c, g in enumerate(GROUPS, start=2):
+            put(ws, t.row, c, int(counts.get(g, 0)), "#,##0", border=GRID)
+        put(ws, t.row, 2 + len(GROUPS), int(mask.sum()), "#,##0", border=GRID, font=font(bold=True))
+        t.row += 1
+    counts = groups.value_counts()
+    put(ws, t.row, 1, "合計(KPIの実数)", font=font(bold=True), border=GRID)
+    for c, g in enumerate(GROUPS, start=2):
+        put(ws, t.row, c, int(counts.get(g, 0)), "#,##0", border=GRID, font=font(bold=True))
+    put(ws, t.row, 2 + len(GROUPS), total, "#,##0", border=GRID, font=font(bold=True))
+    t.row += 1
+
+
+LIST_LIMIT = 25
+
+
+def _list(t: Table, p: Paper, title: str, rows: pd.DataFrame, detail) -> None:
+    t.line(f"{title}({len(rows)}件)", size=11, bold=True)
+    if rows.empty:
+        t.line("該当なし")
+    for r in list(rows.itertuples())[:LIST_LIMIT]:
+        t.line(f"・No {r.measure_no} {r.kpi_id} {r.name}: {detail(r)}", size=9)
+    if len(rows) > LIST_LIMIT:
+        t.line(f"ほか {len(rows) - LIST_LIMIT}件(「施策別の状況」シートを参照)")
+    t.row += 1
+
+
+# ---------------------------------------------------------------- 施策別の状況
+
+
+MEASURE_COLUMNS = [("区分", 26), ("指標(計画の記載)", 130), ("目標", 84), ("前回", 84), ("今回", 84), ("増減", 46),
+                   ("状況", 70), ("取組状況", 106), ("今後の対応", 90), ("担当課室", 48)]
+
+
+def _measures(ws, p: Paper) -> None:
+    t = Table(ws, MEASURE_COLUMNS)
+    _banner(t, p, "施策別の状況")
+    t.head()
+    status_col = [h for h, _ in MEASURE_COLUMNS].index("状況")
+    for no, kpis in p.rows.groupby("measure_no", sort=False):
+        first = kpis.iloc[0]
+        t.block()
+        t.merged(f"No {no} {first.title} ・ 主担当: {leads(first.lead_ministries)} ・ 柱: {first.pillar_short}")
+        for r in kpis.itertuples():
+            status = p.status_text(r.status, r.status_icon, r.status_label)
+            if r.change == "worse":
+                status += f"\n(前回 {p.status_text(r.prev_status, r.prev_icon, r.prev_label)})"
+            office = r.office if isinstance(r.office, str) else None
+            if isinstance(r.comment_period, str) and (office or isinstance(r.progress, str)):
+                office = f"{office or ''}\n({period_label(r.comment_period)}分)".strip()
+            values = [KIND_JA.get(r.kind, r.kind), r.source_text if isinstance(r.source_text, str) else r.name,
+                      target(r), reading(r.prev_value, r.unit, r.prev_period),
+                      reading(r.latest_value, r.unit, r.latest_period), change(r), status,
+                      r.progress, r.next_steps, office]
+            t.add(values, styles={status_col: {"fill": PatternFill("solid", fgColor=r.status_color.lstrip("#")),
+                                               "font": font(bold=True, color=ink(r.status_color))}})
+    if p.rows.empty:
+        t.line("該当するKPIはありません。")
+    t.finish("施策別の状況" + p.whose, p.header, freeze_col=1)
+
+
+# ---------------------------------------------------------------- 提出状況
+
+
+def _call_status(p: Paper) -> tuple[pd.DataFrame | None, str | None]:
+    from etl.datacall.status import submission_status
+    from warehouse.datacall_queries import latest_call
+
+    period = latest_call(p.con, p.as_of)
+    if period is None:
+        return None, None
+    table = submission_status(p.con, period, p.as_of)
+    if p.ministry:
+        table = table[table["recipient_name"] == p.ministry]
+    return table, period
+
+
+def _submissions(ws, p: Paper) -> None:
+    """提出状況 of the latest data call made by the report date: who was asked, who replied, what is still empty."""
+    table, period = _call_status(p)
+    t = Table(ws, [("状態", 56), ("宛先", 80), ("送付日", 100), ("回答期限", 100), ("回答", 34), ("最終回答", 100),
+                   ("記入済み", 60), ("未記入のKPI", 240)])
+    _banner(t, p, f"照会の提出状況({period_label(period)}末時点の照会)" if period else "照会の提出状況")
+    if table is None:
+        t.line("基準日までに照会様式は作成されていません。")
+        t.finish("提出状況" + p.whose, p.header)
+        return
+    from etl.datacall.status import STATES
+
+    counts = table["state"].value_counts()
+    t.line("  ".join(f"{s} {counts.get(s, 0)}件" for s in STATES))
+    t.head()
+    for r in table.itertuples():
+        empty = list(r.empty_kpis)
+        shown = "、".join(empty[:30]) + (f" ほか{len(empty) - 30}件" if len(empty) > 30 else "")
+        t.add([r.state, r.recipient_name, _day(r.made_at), _day(r.deadline),
+               None if pd.isna(r.replies) else f"{int(r.replies)}回", _day(r.last_reply),
+               None if pd.isna(r.rows_asked) else f"{int(r.rows_filled)}/{int(r.rows_asked)}行", shown or None])
+    t.finish("提出状況" + p.whose, p.header, freeze_col=3, autofilter=True)
+
+
+def _day(value) -> str | None:
+    d = as_day(value)
+    return date_label(d) if d else None
+
+
+# ---------------------------------------------------------------- 工程表
+
+
+YEARS = list(range(2013, 2022))
+
+
+def plan_state(start_fy: int, end_fy: int, report_fy: int) -> str:
+    """Where an item stands in its plan at the report date."""
+    if report_fy > end_fy:
+        return "計画期間終了"
+    if report_fy < start_fy:
+        return "開始前"
+    return "最終年度" if report_fy == end_fy else "実施中"
+
+
+def _schedule(ws, p: Paper) -> None:
+    items = queries.schedule(p.con, p.ministry)
+    report_fy = p.as_of.year if p.as_of.month >= 4 else p.as_of.year - 1
+    t = Table(ws, [("ID", 44), ("施策群", 120), ("工程", 250), ("府省庁", 110)] + [(f"{y}", 32) for y in YEARS]
+              + [("基準日の計画上の状態", 76)], paper="A3")
+    _banner(t, p, "工程表(地方創生IT利活用促進プラン 2013〜2021年度)")
+    t.line(f"■ 計画期間(短期 2013〜2015・中期 2016〜2018・長期 2019〜2021)。太枠は基準日の年度({year_to_wareki(report_fy)})。"
+           "工程ごとの実施報告は集めていないため、状態は計画期間と基準日から示します。")
+    t.head()
+    here = 5 + YEARS.index(report_fy) if report_fy in YEARS else None
+    if here:
+        ws.cell(t.header_row, here).fill = PatternFill("solid", fgColor="D55E00")
+        ws.cell(t.header_row, here).font = font(bold=True, color="FFFFFF")
+    phase_fill = {"短期": PatternFill("solid", fgColor="56B4E9"), "中期": PatternFill("solid", fgColor="009E73"),
+                  "長期": PatternFill("solid", fgColor="E69F00")}
+    state_fill = {"計画期間終了": PatternFill("solid", fgColor="D9D9D9"), "実施中": PatternFill("solid", fgColor="DDEBF7"),
+                  "最終年度": PatternFill("solid", fgColor="FFE699"), "開始前": PatternFill("solid", fgColor="FFFFFF")}
+    for it in items.itertuples():
+        state = plan_state(it.start_fy, it.end_fy, report_fy)
+        bars = ["■" if it.start_fy <= y <= it.end_fy else None for y in YEARS]
+        styles = {4 + i: {"fill": phase_fill["短期" if y <= 2015 else "中期" if y <= 2018 else "長期"],
+                          "alignment": Alignment(horizontal="center")}
+                  for i, y in enumerate(YEARS) if bars[i]}
+        styles[4 + len(YEARS)] = {"fill": state_fill[state]}
+        t.add([it.item_id, it.section, it.title, "、".join(it.ministries), *bars, state], styles=styles)
+    if items.empty:
+        t.line("該当する工程はありません。")
+    t.finish("工程表" + p.whose, p.header, freeze_col=5, autofilter=True)
+
+
+# ---------------------------------------------------------------- 市区町村
+
+
+def _municipal(ws, p: Paper) -> None:
+    adoption = mq.adoption_matrix(p.con, p.as_of, p.ministry)
+    kpis = list(dict.fromkeys(adoption["kpi_id"])) if not adoption.empty else []
+    names = dict(zip(p.rows["kpi_id"], p.rows["name"]))
+    t = Table(ws, [("都道府県", 60)] + [(f"{k} {names.get(k, '')}", 64) for k in kpis], paper="A3")
+    _banner(t, p, "市区町村単位のKPI: 都道府県別の実施率")
+    if adoption.empty:
+        t.line("市区町村単位の実績値はまだありません。")
+        t.finish("市区町村" + p.whose, p.header)
+        return
+    t.line("実施率 = 実施と報告された市区町村 ÷ 報告のあった市区町村(基準日時点の最新の報告)。")
+    t.head()
+    pivot = adoption.pivot_table(index=["prefecture_code", "prefecture"], columns="kpi_id", values="rate", sort=True)
+    for (_, pref), values in pivot.iterrows():
+        t.add([pref, *[None if pd.isna(values.get(k)) else float(values.get(k)) for k in kpis]],
+              formats=[None] + ["0%"] * len(kpis))
+    first, last = t.header_row + 1, t.row - 1
+    for c in range(2, 2 + len(kpis)):
+        col = get_column_letter(c)
+        ws.conditional_formatting.add(f"{col}{first}:{col}{last}",
+                                      DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="0072B2"))
+    ws.print_title_cols = "A:A"
+    t.finish("市区町村" + p.whose, p.header, freeze_col=2)
+
+
+# ---------------------------------------------------------------- 付表
+
+
+APPENDIX_COLUMNS = [("KPI ID", 42), ("施策No", 26), ("主担当府省庁", 72), ("柱", 60), ("区分", 26), ("指標", 140), ("単位", 30),
+                    ("基準値", 88), ("最新値", 88), ("目標", 92), ("達成率", 38), ("判定方法", 66), ("判定理由", 150),
+                    ("出典", 100)]
+
+
+def _appendix(ws, p: Paper) -> None:
+    t = Table(ws, APPENDIX_COLUMNS, paper="A3")
+    _banner(t, p, "付表 KPIの詳細(ID・判定方法・出典)")
+    t.line("達成率は、目標値に対する最新値の割合で、目標に向けた伸びで判定するKPIにだけ示します"
+           "(年間目標・実施目標・目標のないKPIは判定理由を参照)。")
+    t.head()
+    for r in p.rows.itertuples():
+        ratio = r.achievement_ratio if r.status_rule == "growth" and pd.notna(r.achievement_ratio) else None
+        t.add([r.kpi_id, r.measure_no, "・".join(r.lead_ministries), r.pillar_short, KIND_JA.get(r.kind, r.kind), r.name,
+               r.unit if isinstance(r.unit, str) else None, reading(r.base_value, r.unit, r.base_period),
+               reading(r.latest_value, r.unit, r.latest_period), target(r), ratio, r.status_method, r.status_reason,
+               r.sources], formats=[None] * 10 + ["0%"] + [None] * 3)
+    t.finish("付表(KPI詳細)" + p.whose, p.header, freeze_col=2, autofilter=True)
+
+
+# ---------------------------------------------------------------- 注記
+
+
+def _notes(ws, p: Paper) -> None:
+    t = Table(ws, [("", 120), ("", 405)], landscape=False)
+    _banner(t, p, "注記")
+    t.line("状況の定義", size=11, bold=True)
+    for s in p.statuses.itertuples():
+        if s.code == "not_adopted":
+            continue
+        t.add([p.status_text(s.code, s.icon, s.label), s.description],
+              styles={0: {"fill": PatternFill("solid", fgColor=s.color.lstrip("#")), "font": font(color=ink(s.color))}})
+    t.row += 1
+    t.line("判定方法", size=11, bold=True)
+    for line in (
+        "目標のあるKPIは、実際の年平均成長率と、目標達成に必要な年平均成長率の比(R)で判定します"
+        "(国連統計部 SDG Progress Chart、カナダ統計局の進捗測定を基にした方法。閾値は 0.95・0.5・0)。",
+        "値が0以下のときは年あたり変化量の比を用います。期限を過ぎた目標は、期限以後最初の実績で達成を判定します。",
+        "目標のないKPIは「目標なし・傾向」(改善傾向・横ばい・悪化傾向)として別に示し、判定の件数には含めません。",
+        "施策の状況は、そのKPIのうち最も悪い判定です。前回は前月末の基準日時点の判定です。",
+        COUNTING_RULE,
+        "日付と期間は和暦(西暦)で示します。年度は4月から翌年3月までです。",
+    ):
+        t.line(line)
+    t.row += 1
+    t.line("データの出典", size=11, bold=True)
+    for title in mq.sources(p.con):
+        t.line(f"・{title}")
+    t.line("・各府省庁・都道府県からの照会の回答(実績値・取組状況)")
+    t.finish("注記" + p.whose, p.header)
+

@@ -91,6 +91,11 @@ def usable_pt(width: float, default_size: float = 11.0) -> float:
     return max(width * digit_px(default_size) - SIDE_PADDING_PX, 1) / PX_PER_PT
 
 
+def stored_width(points: float, default_size: float = 11.0) -> float:
+    """The column width to store for a column `points` wide on paper, its margins included."""
+    return round(points * PX_PER_PT / digit_px(default_size), 2)
+
+
 def column_width(points: float, default_size: float = 11.0) -> float:
     """The column width to store for a text area `points` wide."""
     return round((points * PX_PER_PT + SIDE_PADDING_PX) / digit_px(default_size), 2)

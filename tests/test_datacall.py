@@ -302,8 +302,8 @@ def test_submission_status_follows_the_replies(wh, sent):
         write_monthly(con, dt.date(2021, 4, 10), wh.parent / "meeting.xlsx")
     sheet = openpyxl.load_workbook(wh.parent / "meeting.xlsx")["提出状況"]
     rows = {r[1]: r for r in sheet.iter_rows(values_only=True) if r[1] in ("総務省", "東京都", "大阪府")}
-    assert "令和3年3月末時点の照会" in sheet.cell(1, 1).value
-    assert rows["総務省"][:2] == ("一部未記入", "総務省") and rows["総務省"][3] == "令和3年4月15日"
+    assert "令和3(2021)年3月末時点の照会" in sheet.cell(1, 1).value
+    assert rows["総務省"][:2] == ("一部未記入", "総務省") and rows["総務省"][3] == "令和3(2021)年4月15日"
     assert rows["総務省"][6] == f"2/{int(soumu['rows_asked'])}行" and rows["東京都"][0] == "未回答"
     assert rows["大阪府"][0] == "未送付"
 

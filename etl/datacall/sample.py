@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 
