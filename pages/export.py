@@ -8,7 +8,7 @@ from exports.monthly import file_name, load_meeting, write_monthly
 from ui import filters, labels, page, state
 from warehouse import queries
 
-SCALES = {"icons": "記号(◎ 達成・○ 順調・◒ 要加速・◆ 遅れ …)", "abcd": "A・B・C・D", "marks": "◎・○・△・×"}
+SCALES = {"icons": "記号(◎ 達成・○ 順調・▽ 要加速・◆ 遅れ …)", "abcd": "A・B・C・D", "marks": "◎・○・△・×"}
 
 as_of = page.start("資料出力", "進捗管理会議のExcel資料(基準日の値で作成、同じ基準日と設定なら同じ内容)")
 ministry = filters.select("府省庁(主担当の施策のみ)", "ministry", state.query(queries.ministries))

@@ -142,7 +142,7 @@ def test_page_breaks_fall_between_measures(workbook):
 def test_print_setup_and_every_page_carries_legend_date_and_pages(workbook):
     for ws in workbook.worksheets:
         assert "&P" in ws.oddHeader.right.text and "基準日 令和3(2021)年3月31日" in ws.oddHeader.right.text
-        assert ws.oddFooter.left.text.startswith("凡例 ◎ 達成") and "◒ 要加速" in ws.oddFooter.left.text
+        assert ws.oddFooter.left.text.startswith("凡例 ◎ 達成") and "▽ 要加速" in ws.oddFooter.left.text
         assert "Shinchoku" not in f"{ws.oddFooter.right.text}{ws.oddFooter.center.text}"  # no branding by default
     ws = workbook["施策別の状況"]
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows
@@ -224,7 +224,7 @@ def test_the_meeting_settings_and_scales(demo, tmp_path):
     assert ws.oddFooter.left.text.startswith("凡例 A 達成・順調")
     heads = [h for h, _ in MEASURE_COLUMNS]
     marks = {ws.cell(r, heads.index("状況") + 1).value.split(" ")[0] for rs in measure_blocks(ws).values() for r in rs}
-    assert {"A", "D"} <= marks and not marks & {"◎", "◒", "◆"}
+    assert {"A", "D"} <= marks and not marks & {"◎", "▽", "◆"}
     with pytest.raises(ValueError, match="scale"):
         load_meeting(scale="stars")
 

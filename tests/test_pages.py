@@ -109,7 +109,7 @@ def test_overview_counts_and_matrix(demo, monkeypatch):
     assert len(narrowed) == count and 0 < count < 82
     progress, effect = cell.removeprefix("進捗 ").split("(")[0].split(" × 効果 ")
     groups = {v: k for k, v in attention.GROUPS.items()}
-    icons = {"good": "◎○◇", "attention": "×□◆◒？◑"}  # the icons each reading allows
+    icons = {"good": "◎○◇", "attention": "×□◆▽？◉"}  # the icons each reading allows
     for column, group in (("進捗", groups[progress]), ("効果", groups[effect])):
         if group in icons:
             assert all(s[0] in icons[group] for s in narrowed[column]), narrowed[column]
@@ -120,7 +120,7 @@ def test_the_overview_opens_with_what_needs_attention(demo, monkeypatch):
     assert at.subheader[0].value == "要対応"
     table = at.dataframe[0].value
     assert list(table.columns[:4]) == ["状況", "施策", "理由", "主担当"]  # the why next to the what
-    order = ["× 悪化", "□ 未達", "◆ 遅れ", "◒ 要加速", "？ 期限後の実績未報告", "◑ 期限内達成・その後低下"]
+    order = ["× 悪化", "□ 未達", "◆ 遅れ", "▽ 要加速", "？ 期限後の実績未報告", "◉ 期限内達成・その後低下"]
     shown = list(table["状況"])
     assert shown and set(shown) <= set(order) and shown == sorted(shown, key=order.index)  # worst first
     assert not table.isna().any().any() and not table.astype(str).apply(lambda c: c.str.contains("nan|None|FY20")).any().any()
@@ -331,7 +331,7 @@ def test_stacked_status_bars_keep_one_order_a_complete_legend_and_leave_no_data_
     at = open_page("ministries", demo, monkeypatch, {"as_of": "2021-03-31"})
     judged, trend = (json.loads(c.proto.spec) for c in at.get("plotly_chart")[:2])
     names = [t["name"] for t in judged["data"]]
-    assert names == ["× 悪化", "□ 未達", "◆ 遅れ", "◒ 要加速", "◇ 予定どおり", "○ 順調", "◑ 期限内達成・その後低下", "◎ 達成",
+    assert names == ["× 悪化", "□ 未達", "◆ 遅れ", "▽ 要加速", "◇ 予定どおり", "○ 順調", "◉ 期限内達成・その後低下", "◎ 達成",
                      "？ 期限後の実績未報告"]  # every judged status, worst first, whatever the data
     assert [t["name"] for t in trend["data"]] == ["↓ 悪化傾向", "→ 横ばい", "↑ 改善傾向", "↕ 方向不明"]
     assert all("データなし" not in t["name"] for t in judged["data"])

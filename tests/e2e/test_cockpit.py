@@ -83,6 +83,6 @@ def test_which_of_a_ministrys_measures_are_behind_and_why_in_two_clicks(warehous
         with pg.expect_download() as info:
             pg.get_by_role("button", name="CSVをダウンロード").first.click()
         rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
-        behind = {"× 悪化", "□ 未達", "◆ 遅れ", "◒ 要加速", "？ 期限後の実績未報告", "◑ 期限内達成・その後低下"}
+        behind = {"× 悪化", "□ 未達", "◆ 遅れ", "▽ 要加速", "？ 期限後の実績未報告", "◉ 期限内達成・その後低下"}
         assert rows and {r["状況"] for r in rows} <= behind and all(r["理由"] and r["施策"].startswith("No ") for r in rows)
         pg.close()
