@@ -442,7 +442,7 @@ def _schedule(ws, p: Paper) -> None:
         state = plan_state(it.start_fy, it.end_fy, report_fy)
         bars = ["■" if it.start_fy <= y <= it.end_fy else None for y in YEARS]
         styles = {4 + i: {"fill": phase_fill["短期" if y <= 2015 else "中期" if y <= 2018 else "長期"],
-                          "alignment": Alignment(horizontal="center")}
+                          "alignment": Alignment(horizontal="center", vertical="center")}
                   for i, y in enumerate(YEARS) if bars[i]}
         styles[4 + len(YEARS)] = {"fill": state_fill[state]}
         t.add([it.item_id, it.section, it.title, "、".join(it.ministries), *bars, state], styles=styles)
@@ -456,6 +456,7 @@ def _schedule(ws, p: Paper) -> None:
 
 def _municipal(ws, p: Paper) -> None:
     adoption = mq.adoption_matrix(p.con, p.as_of, p.ministry)
+    adoption = adoption[adoption["kpi_id"].isin(set(adoption.loc[adoption["rate"].notna(), "kpi_id"]))]  # reported
     kpis = list(dict.fromkeys(adoption["kpi_id"])) if not adoption.empty else []
     names = dict(zip(p.rows["kpi_id"], p.rows["name"]))
     t = Table(ws, [("都道府県", 60)] + [(f"{k} {names.get(k, '')}", 64) for k in kpis], paper="A3")
@@ -466,10 +467,9 @@ def _municipal(ws, p: Paper) -> None:
         return
     t.line("実施率 = 実施と報告された市区町村 ÷ 報告のあった市区町村(基準日時点の最新の報告)。")
     t.head()
-    pivot = adoption.pivot_table(index=["prefecture_code", "prefecture"], columns="kpi_id", values="rate", sort=True)
-    for (_, pref), values in pivot.iterrows():
-        t.add([pref, *[None if pd.isna(values.get(k)) else float(values.get(k)) for k in kpis]],
-              formats=[None] + ["0%"] * len(kpis))
+    pivot = adoption.pivot(index=["prefecture_code", "prefecture"], columns="kpi_id", values="rate").reindex(columns=kpis)
+    for (_, pref), values in zip(pivot.index, pivot.to_numpy()):
+        t.add([pref, *[None if pd.isna(v) else float(v) for v in values]], formats=[None] + ["0%"] * len(kpis))
     first, last = t.header_row + 1, t.row - 1
     for c in range(2, 2 + len(kpis)):
         col = get_column_letter(c)
@@ -497,7 +497,7 @@ def _appendix(ws, p: Paper) -> None:
         ratio = r.achievement_ratio if r.status_rule == "growth" and pd.notna(r.achievement_ratio) else None
         t.add([r.kpi_id, r.measure_no, "・".join(r.lead_ministries), r.pillar_short, KIND_JA.get(r.kind, r.kind), r.name,
                r.unit if isinstance(r.unit, str) else None, reading(r.base_value, r.unit, r.base_period),
-               reading(r.latest_value, r.unit, r.latest_period), target(r), ratio, r.status_method, r.status_reason,
+               reading(r.latest_value, r.unit, r.latest_period), target(r), ratio, r.method_label, r.status_reason,
                r.sources], formats=[None] * 10 + ["0%"] + [None] * 3)
     t.finish("付表(KPI詳細)" + p.whose, p.header, freeze_col=2, autofilter=True)
 

@@ -79,14 +79,12 @@ class Table:
     row: int = 1
     _heights: dict[int, float] = field(default_factory=dict)
     _blocks: list[int] = field(default_factory=list)  # first row of each block
+    widths: list[float] = field(init=False)
 
     def __post_init__(self) -> None:
-        for c, (_, width) in enumerate(self.columns, start=1):
-            self.ws.column_dimensions[get_column_letter(c)].width = textfit.stored_width(width)
-
-    @property
-    def widths(self) -> list[float]:
-        return [self.ws.column_dimensions[get_column_letter(c)].width for c in range(1, len(self.columns) + 1)]
+        self.widths = [textfit.stored_width(width) for _, width in self.columns]  # as stored: what row heights use
+        for c, width in enumerate(self.widths, start=1):
+            self.ws.column_dimensions[get_column_letter(c)].width = width
 
     @property
     def width_pt(self) -> float:

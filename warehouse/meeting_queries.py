@@ -44,13 +44,14 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
                         then case when s.rank > ps.rank then 'better' else 'worse' end
                     else 'changed'
                end as change,
-               n.status_reason, n.status_method, src.sources, n.includes_synthetic,
+               n.status_reason, sm.label as method_label, src.sources, n.includes_synthetic,
                c.progress, c.next_steps, c.office, c.period as comment_period
         from now n
         join kpis k using (kpi_id)
         join measures m on m.measure_no = n.measure_no
         left join pillars pl on pl.name = m.pillar
         join statuses s on s.code = n.status
+        join status_methods sm on sm.method = n.status_method
         left join prev p using (kpi_id)
         left join statuses ps on ps.code = p.status
         left join src using (kpi_id)
