@@ -21,13 +21,12 @@ import pandas as pd
 import yaml
 from openpyxl import Workbook
 from openpyxl.formatting.rule import DataBarRule
-from openpyxl.styles import Alignment, PatternFill
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from etl.reference import ink
 from etl.text import date_label, date_to_wareki, period_label, year_to_wareki
 from exports import textfit
-from exports.workbook import GRID, HEAD_FILL, SYNTHETIC, Header, Table, as_day, font, put
+from exports.workbook import GRID, HEAD_FILL, SYNTHETIC, THIN, Header, Table, as_day, font, put
 from warehouse import meeting_queries as mq
 from warehouse import queries
 
@@ -109,6 +108,8 @@ def change(r) -> str:
         return "—"
     if pd.isna(before):
         text = "新規"
+    elif not r.new_data:
+        return "更新なし"
     else:
         diff = now - before
         if diff == 0:
@@ -129,6 +130,13 @@ def target(r) -> str:
         due = f"({year_to_wareki(int(r.target_fy))}まで)" if pd.notna(r.target_fy) else ""
         return amount(r.target_value, r.unit) + due
     return "(目標なし)"
+
+
+def tint(color: str, share: float = 0.45) -> PatternFill:
+    """A status colour mixed with white: the mark and black text stay legible in colour and in black and white."""
+    c = color.lstrip("#")
+    mixed = "".join(f"{round(int(c[i:i + 2], 16) * share + 255 * (1 - share)):02X}" for i in (0, 2, 4))
+    return PatternFill("solid", fgColor=mixed)
 
 
 def leads(names) -> str:
@@ -160,14 +168,17 @@ class Paper:
         return f"({self.ministry})" if self.ministry else ""
 
 
-def legend(statuses: pd.DataFrame, meeting: Meeting) -> str:
-    """The scale, for the footer of every page: each mark with the statuses it stands for."""
-    shown = statuses[statuses["judged"] | (statuses["code"] == "awaiting_result")]
-    shown = shown[shown["code"] != "not_adopted"]
-    groups: dict[str, list[str]] = {}
-    for s in shown.itertuples():
-        groups.setdefault(meeting.marks.get(s.code, s.icon), []).append(s.label)
-    return "凡例 " + "  ".join(f"{m} {'・'.join(labels)}" for m, labels in groups.items())
+def legend(statuses: pd.DataFrame, meeting: Meeting, shown: set[str]) -> tuple[str, str]:
+    """The scale, for the footer of every page: each mark with the statuses it stands for; those judged
+    against a target (left), the trend readings and the rest (right)."""
+    parts = []
+    for judged in (True, False):
+        part = statuses[(statuses["judged"] == judged) & statuses["code"].isin(shown)]
+        groups: dict[str, list[str]] = {}
+        for s in part.itertuples():
+            groups.setdefault(meeting.marks.get(s.code, s.icon), []).append(s.label)
+        parts.append(" ".join(f"{m}{'・'.join(labels)}" for m, labels in groups.items()))
+    return "凡例 " + parts[0], parts[1]
 
 
 def write_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, out: Path, ministry: str | None = None,
@@ -178,8 +189,9 @@ def write_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, out: Path, min
     statuses = con.execute("select code, label, icon, color, sort_order, judged, family, description "
                            "from statuses order by sort_order").df()
     synthetic = bool(rows["includes_synthetic"].any()) or queries.has_synthetic(con)
+    judged, others = legend(statuses, meeting, set(rows["status"]) | set(rows["prev_status"].dropna()))
     header = Header(report=f"基準日 {date_label(as_of)}", document_no=meeting.document_no, synthetic=synthetic,
-                    legend=legend(statuses, meeting), footer=meeting.footer)
+                    legend=judged, footer="  ".join(x for x in (others, meeting.footer) if x))
     p = Paper(con, as_of, ministry, meeting, rows, statuses, header)
     wb = Workbook()
     textfit.use_font(wb)
@@ -221,6 +233,7 @@ def _cover(ws, p: Paper) -> None:
     t = Table(ws, [("", 150)] + [("", 62)] * 6, landscape=False)
     if p.meeting.document_no:
         put(ws, 1, 7, p.meeting.document_no, font=font(11, True), alignment=Alignment(horizontal="right"))
+        ws.row_dimensions[1].height = textfit.row_height([(p.meeting.document_no, t.widths[6])], 11)
     t.row = 2
     t.line(p.meeting.meeting + p.whose, size=15, bold=True)
     t.line(f"開催日: {date_label(p.meeting.held_on)}" if p.meeting.held_on else "開催日: —", size=11)
@@ -232,6 +245,7 @@ def _cover(ws, p: Paper) -> None:
                size=10, bold=True, color="9C0006", fill=PatternFill("solid", fgColor="FFC7CE"))
     rows = p.rows
     t.row += 1
+    t.block()
     t.line(f"KPIの状況({len(rows)}件{'、' + p.ministry + 'が主担当の施策' if p.ministry else ''})", size=11, bold=True)
     heads = ["状況", "今回", "前回", "増減"]
     for c, h in enumerate(heads, start=1):
@@ -242,8 +256,7 @@ def _cover(ws, p: Paper) -> None:
         a, b = int(now.get(s.code, 0)), int(before.get(s.code, 0))
         if not a and not b:
             continue
-        put(ws, t.row, 1, p.status_text(s.code, s.icon, s.label), border=GRID,
-            fill=PatternFill("solid", fgColor=s.color.lstrip("#")), font=font(color=ink(s.color)))
+        put(ws, t.row, 1, p.status_text(s.code, s.icon, s.label), border=GRID, fill=tint(s.color))
         for c, v in enumerate((a, b), start=2):
             put(ws, t.row, c, v, "#,##0", border=GRID)
         put(ws, t.row, 4, f"{a - b:+d}" if a != b else "±0", border=GRID, alignment=Alignment(horizontal="right"))
@@ -256,11 +269,13 @@ def _cover(ws, p: Paper) -> None:
     groups = _groups(rows)
     names = list(GROUPS.values())
     if not p.ministry:
+        t.block()
         t.line("主担当府省庁別(KPIの件数)", size=11, bold=True)
         _count_table(t, [(m, rows["lead_ministries"].map(lambda ls, m=m: m in list(ls))) for m in mq.ministries(p.con)],
                      groups, names, total=len(rows))
         t.line(COUNTING_RULE, size=8)
         t.row += 1
+    t.block()
     t.line("柱別(KPIの件数)", size=11, bold=True)
     pillars = mq.pillars(p.con)
     order = list(pillars["name"]) + ["(柱なし)"]
@@ -277,6 +292,7 @@ def _cover(ws, p: Paper) -> None:
     due = rows[rows["status"] == "awaiting_result"]
     _list(t, p, "期限到来・実績未着のKPI", due, lambda r: f"目標 {target(r)}")
     status, period = _call_status(p)
+    t.block()
     t.line("照会の提出状況", size=11, bold=True)
     if status is None:
         t.line("基準日までに照会様式は作成されていません。")
@@ -293,10 +309,10 @@ def _count_table(t: Table, groups_of: list[tuple[str, pd.Series]], groups: pd.Se
     ws = t.ws
     from warehouse.attention import GROUPS
 
-    for c, h in enumerate(["", *names, "計"], start=1):
+    for c, h in enumerate(["", *(n.replace("・", "・\n") for n in names), "計"], start=1):
         put(ws, t.row, c, h, font=font(bold=True), fill=HEAD_FILL, border=GRID,
             alignment=Alignment(horizontal="center", wrap_text=True, vertical="center"))
-    ws.row_dimensions[t.row].height = textfit.row_height([(n, textfit.stored_width(62)) for n in names])
+    ws.row_dimensions[t.row].height = textfit.row_height([(n.replace("・", "・\n"), textfit.stored_width(62)) for n in names])
     t.row += 1
     for name, mask in groups_of:
         put(ws, t.row, 1, name, border=GRID)
@@ -317,6 +333,7 @@ LIST_LIMIT = 25
 
 
 def _list(t: Table, p: Paper, title: str, rows: pd.DataFrame, detail) -> None:
+    t.block()
     t.line(f"{title}({len(rows)}件)", size=11, bold=True)
     if rows.empty:
         t.line("該当なし")
@@ -337,6 +354,8 @@ MEASURE_COLUMNS = [("区分", 26), ("指標(計画の記載)", 130), ("目標", 
 def _measures(ws, p: Paper) -> None:
     t = Table(ws, MEASURE_COLUMNS)
     _banner(t, p, "施策別の状況")
+    t.line("前回は前回会議(前月末)時点、今回は基準日時点の最新の実績。取組状況・今後の対応・担当課室は照会の回答"
+           "(施策詳細での入力を含む)の最新のもので、回答のないKPIは空欄です。", size=8)
     t.head()
     status_col = [h for h, _ in MEASURE_COLUMNS].index("状況")
     for no, kpis in p.rows.groupby("measure_no", sort=False):
@@ -354,8 +373,7 @@ def _measures(ws, p: Paper) -> None:
                       target(r), reading(r.prev_value, r.unit, r.prev_period),
                       reading(r.latest_value, r.unit, r.latest_period), change(r), status,
                       r.progress, r.next_steps, office]
-            t.add(values, styles={status_col: {"fill": PatternFill("solid", fgColor=r.status_color.lstrip("#")),
-                                               "font": font(bold=True, color=ink(r.status_color))}})
+            t.add(values, styles={status_col: {"fill": tint(r.status_color), "font": font(bold=True)}})
     if p.rows.empty:
         t.line("該当するKPIはありません。")
     t.finish("施策別の状況" + p.whose, p.header, freeze_col=1)
@@ -424,27 +442,31 @@ def plan_state(start_fy: int, end_fy: int, report_fy: int) -> str:
 def _schedule(ws, p: Paper) -> None:
     items = queries.schedule(p.con, p.ministry)
     report_fy = p.as_of.year if p.as_of.month >= 4 else p.as_of.year - 1
-    t = Table(ws, [("ID", 44), ("施策群", 120), ("工程", 250), ("府省庁", 110)] + [(f"{y}", 32) for y in YEARS]
+    years = [(y, year_to_wareki(y).replace("年度", "") + f"\n({y})") for y in YEARS]
+    t = Table(ws, [("ID", 44), ("施策群", 120), ("工程", 240), ("府省庁", 110)] + [(label, 34) for _, label in years]
               + [("基準日の計画上の状態", 76)], paper="A3")
-    _banner(t, p, "工程表(地方創生IT利活用促進プラン 2013〜2021年度)")
-    t.line(f"■ 計画期間(短期 2013〜2015・中期 2016〜2018・長期 2019〜2021)。太枠は基準日の年度({year_to_wareki(report_fy)})。"
-           "工程ごとの実施報告は集めていないため、状態は計画期間と基準日から示します。")
+    _banner(t, p, f"工程表(地方創生IT利活用促進プラン {year_to_wareki(YEARS[0]).replace('年度', '')}({YEARS[0]})〜"
+                  f"{year_to_wareki(YEARS[-1])}({YEARS[-1]}))")
+    t.line(f"■ 計画期間(濃さで短期・中期・長期を区別)。太枠の列は基準日の年度({period_label(f'FY{report_fy}')})。"
+           "工程ごとの実施報告はまだ集めていないため、状態は計画期間と基準日から示します(遅れの有無は示せません)。")
     t.head()
-    here = 5 + YEARS.index(report_fy) if report_fy in YEARS else None
-    if here:
-        ws.cell(t.header_row, here).fill = PatternFill("solid", fgColor="D55E00")
-        ws.cell(t.header_row, here).font = font(bold=True, color="FFFFFF")
-    phase_fill = {"短期": PatternFill("solid", fgColor="56B4E9"), "中期": PatternFill("solid", fgColor="009E73"),
-                  "長期": PatternFill("solid", fgColor="E69F00")}
-    state_fill = {"計画期間終了": PatternFill("solid", fgColor="D9D9D9"), "実施中": PatternFill("solid", fgColor="DDEBF7"),
-                  "最終年度": PatternFill("solid", fgColor="FFE699"), "開始前": PatternFill("solid", fgColor="FFFFFF")}
+    here = 4 + YEARS.index(report_fy) if report_fy in YEARS else None  # 0-based column of the report year
+    frame = Side(style="medium", color="000000")
+    if here is not None:
+        put(ws, t.header_row, here + 1, years[here - 4][1], font=font(bold=True), fill=HEAD_FILL,
+            border=Border(left=frame, right=frame, top=frame, bottom=THIN),
+            alignment=Alignment(wrap_text=True, horizontal="center", vertical="center"))
+    # shades of one neutral blue, apart from every status colour
+    phase_fill = {"短期": PatternFill("solid", fgColor="DDE3EC"), "中期": PatternFill("solid", fgColor="B8C4D6"),
+                  "長期": PatternFill("solid", fgColor="8FA1BC")}
+    centre = Alignment(horizontal="center", vertical="center")
     for it in items.itertuples():
         state = plan_state(it.start_fy, it.end_fy, report_fy)
         bars = ["■" if it.start_fy <= y <= it.end_fy else None for y in YEARS]
-        styles = {4 + i: {"fill": phase_fill["短期" if y <= 2015 else "中期" if y <= 2018 else "長期"],
-                          "alignment": Alignment(horizontal="center", vertical="center")}
+        styles = {4 + i: {"fill": phase_fill["短期" if y <= 2015 else "中期" if y <= 2018 else "長期"], "alignment": centre}
                   for i, y in enumerate(YEARS) if bars[i]}
-        styles[4 + len(YEARS)] = {"fill": state_fill[state]}
+        if here is not None:
+            styles[here] = {**styles.get(here, {"alignment": centre}), "border": Border(left=frame, right=frame, top=THIN, bottom=THIN)}
         t.add([it.item_id, it.section, it.title, "、".join(it.ministries), *bars, state], styles=styles)
     if items.empty:
         t.line("該当する工程はありません。")
@@ -459,22 +481,26 @@ def _municipal(ws, p: Paper) -> None:
     adoption = adoption[adoption["kpi_id"].isin(set(adoption.loc[adoption["rate"].notna(), "kpi_id"]))]  # reported
     kpis = list(dict.fromkeys(adoption["kpi_id"])) if not adoption.empty else []
     names = dict(zip(p.rows["kpi_id"], p.rows["name"]))
-    t = Table(ws, [("都道府県", 60)] + [(f"{k} {names.get(k, '')}", 64) for k in kpis], paper="A3")
-    _banner(t, p, "市区町村単位のKPI: 都道府県別の実施率")
+    t = Table(ws, [("都道府県", 60)] + [(f"{k}\n{names.get(k, '')}", 72) for k in kpis], paper="A3")
+    _banner(t, p, "団体単位のKPI: 都道府県別の実施率")
     if adoption.empty:
-        t.line("市区町村単位の実績値はまだありません。")
+        t.line("団体単位の実績値はまだありません。")
         t.finish("市区町村" + p.whose, p.header)
         return
-    t.line("実施率 = 実施と報告された市区町村 ÷ 報告のあった市区町村(基準日時点の最新の報告)。")
+    t.line("実施率 = 実施と報告された団体 ÷ 報告のあった団体(基準日時点の各団体の最新の報告)。"
+           "都道府県単位のKPIは、その都道府県が実施済みなら100%です。")
     t.head()
     pivot = adoption.pivot(index=["prefecture_code", "prefecture"], columns="kpi_id", values="rate").reindex(columns=kpis)
+    total = adoption.groupby("kpi_id")[["adopted", "reporting"]].sum().reindex(kpis)
+    national = [None if not r else a / r for a, r in zip(total["adopted"], total["reporting"])]
+    t.add(["全国", *national], formats=[None] + ["0%"] * len(kpis), styles={0: {"font": font(bold=True)}})
     for (_, pref), values in zip(pivot.index, pivot.to_numpy()):
         t.add([pref, *[None if pd.isna(v) else float(v) for v in values]], formats=[None] + ["0%"] * len(kpis))
     first, last = t.header_row + 1, t.row - 1
     for c in range(2, 2 + len(kpis)):
         col = get_column_letter(c)
         ws.conditional_formatting.add(f"{col}{first}:{col}{last}",
-                                      DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="0072B2"))
+                                      DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="8FA1BC"))
     ws.print_title_cols = "A:A"
     t.finish("市区町村" + p.whose, p.header, freeze_col=2)
 
@@ -482,9 +508,9 @@ def _municipal(ws, p: Paper) -> None:
 # ---------------------------------------------------------------- 付表
 
 
-APPENDIX_COLUMNS = [("KPI ID", 42), ("施策No", 26), ("主担当府省庁", 72), ("柱", 60), ("区分", 26), ("指標", 140), ("単位", 30),
-                    ("基準値", 88), ("最新値", 88), ("目標", 92), ("達成率", 38), ("判定方法", 66), ("判定理由", 150),
-                    ("出典", 100)]
+APPENDIX_COLUMNS = [("KPI ID", 42), ("施策No", 26), ("主担当府省庁", 72), ("柱", 56), ("区分", 26), ("指標", 130), ("単位", 30),
+                    ("基準値", 84), ("最新値", 84), ("目標", 88), ("達成率", 38), ("状況", 66), ("判定方法", 70),
+                    ("判定理由", 150), ("出典", 96)]
 
 
 def _appendix(ws, p: Paper) -> None:
@@ -495,10 +521,11 @@ def _appendix(ws, p: Paper) -> None:
     t.head()
     for r in p.rows.itertuples():
         ratio = r.achievement_ratio if r.status_rule == "growth" and pd.notna(r.achievement_ratio) else None
-        t.add([r.kpi_id, r.measure_no, "・".join(r.lead_ministries), r.pillar_short, KIND_JA.get(r.kind, r.kind), r.name,
+        t.add([r.kpi_id, r.measure_no, leads(r.lead_ministries), r.pillar_short, KIND_JA.get(r.kind, r.kind), r.name,
                r.unit if isinstance(r.unit, str) else None, reading(r.base_value, r.unit, r.base_period),
-               reading(r.latest_value, r.unit, r.latest_period), target(r), ratio, r.method_label, r.status_reason,
-               r.sources], formats=[None] * 10 + ["0%"] + [None] * 3)
+               reading(r.latest_value, r.unit, r.latest_period), target(r), ratio,
+               p.status_text(r.status, r.status_icon, r.status_label), r.method_label, r.status_reason, r.sources],
+              formats=[None] * 10 + ["0%"] + [None] * 4, styles={11: {"fill": tint(r.status_color)}})
     t.finish("付表(KPI詳細)" + p.whose, p.header, freeze_col=2, autofilter=True)
 
 
@@ -512,8 +539,7 @@ def _notes(ws, p: Paper) -> None:
     for s in p.statuses.itertuples():
         if s.code == "not_adopted":
             continue
-        t.add([p.status_text(s.code, s.icon, s.label), s.description],
-              styles={0: {"fill": PatternFill("solid", fgColor=s.color.lstrip("#")), "font": font(color=ink(s.color))}})
+        t.add([p.status_text(s.code, s.icon, s.label), s.description], styles={0: {"fill": tint(s.color)}})
     t.row += 1
     t.line("判定方法", size=11, bold=True)
     for line in (

@@ -28,6 +28,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 # paper (pt, landscape width × height) and the margins (inches) every sheet uses
 PAPER = {"A4": (842.0, 595.0), "A3": (1191.0, 842.0)}
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HF = 0.4, 0.75, 0.7, 0.3
+HF_ALLOWANCE_PT = 18
 
 # Per workbook: style combination → the cell style openpyxl derived for it. Assigning font, fill and
 # border to every cell costs a registry lookup each; copying the finished style array does not, which
@@ -125,7 +126,9 @@ class Table:
         for c, v in enumerate(values):
             style = {"alignment": WRAP, "border": GRID, "font": font(self.size), **(styles or {}).get(c, {})}
             put(self.ws, r, c + 1, v, (formats or [None] * len(values))[c], **style)
-        self._height(r, [(v if isinstance(v, str) else _shown(v), w) for v, w in zip(values, self.widths)], self.size)
+        fmts = formats or [None] * len(values)
+        self._height(r, [(v if isinstance(v, str) else _shown(v, f), w) for v, f, w in zip(values, fmts, self.widths)],
+                     self.size)
         self.row += 1
         return r
 
@@ -146,6 +149,9 @@ class Table:
     def finish(self, title: str, report: "Header", freeze_col: int = 1, autofilter: bool = False) -> None:
         """Print setup, page breaks between blocks, freeze panes and filter."""
         ws = self.ws
+        for r in range(1, self.row):  # rows written cell by cell: a height of our own, not the program's guess
+            if ws.row_dimensions[r].height is None:
+                ws.row_dimensions[r].height = self.height(r)
         setup(ws, title, report, self.paper, self.landscape)
         if self.header_row:
             ws.freeze_panes = ws.cell(row=self.header_row + 1, column=freeze_col)
@@ -154,12 +160,18 @@ class Table:
         for at in self.page_breaks():
             ws.row_breaks.append(Break(id=at))
 
+    def height(self, r: int) -> float:
+        """A row's height: as measured, as set, or one line of body text (rows written cell by cell)."""
+        return self._heights.get(r) or self.ws.row_dimensions[r].height or textfit.row_height([("", 10)], self.size)
+
     def page_height(self) -> float:
         """The printable height of a page (pt), less the repeated headings."""
         _, short = PAPER[self.paper]
         long_side = PAPER[self.paper][0]
         height = short if self.landscape else long_side
-        usable = height - (MARGIN_TOP + MARGIN_BOTTOM) * 72
+        # LibreOffice sets the header and footer inside the margins but below / above the body's edge: keep
+        # a line's room at each end so that a block computed to fit does fit
+        usable = height - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 2 * HF_ALLOWANCE_PT
         return usable - (self._heights.get(self.header_row, 0) if self.header_row else 0)
 
     def page_breaks(self) -> list[int]:
@@ -167,19 +179,18 @@ class Table:
         between its rows, as little as can be)."""
         if not self._blocks:
             return []
-        page, used, breaks = self.page_height(), 0.0, []
+        page, breaks = self.page_height(), []
         starts = set(self._blocks)
         ends = self._blocks[1:] + [self.row]
-        first_page_extra = sum(h for r, h in self._heights.items() if r < self._blocks[0] and r != self.header_row)
-        used = first_page_extra
+        used = sum(self.height(r) for r in range(1, self._blocks[0]) if r != self.header_row)
         for start, end in zip(self._blocks, ends):
-            block = sum(self._heights.get(r, 0) for r in range(start, end))
+            block = sum(self.height(r) for r in range(start, end))
             if used and used + block > page and start in starts:
                 breaks.append(start - 1)
                 used = 0.0
             if block > page:  # cut inside, row by row
                 for r in range(start, end):
-                    h = self._heights.get(r, 0)
+                    h = self.height(r)
                     if used and used + h > page:
                         breaks.append(r - 1)
                         used = 0.0
@@ -189,11 +200,12 @@ class Table:
         return breaks
 
 
-def _shown(v) -> str | None:
+def _shown(v, fmt: str | None = None) -> str | None:
+    """A number as its format prints it (what its row's height must hold)."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     if isinstance(v, int | float):
-        return f"{v:,.10g}"
+        return f"{v:.0%}" if fmt == "0%" else f"{v:,.10g}"
     return str(v)
 
 

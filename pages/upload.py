@@ -22,6 +22,8 @@ st.markdown("1. テンプレートをダウンロードし、KPIごとに実績�
             "誤りをファイル名・行・列・理由とともに示します。\n"
             "3. 誤りがなければ読み込みます(誤りのある行だけを隔離して、正常な行を読み込むこともできます)。"
             "読み込んだ値は改訂履歴とともに保存され、過去の報告が上書きされることはありません。")
+st.page_link("pages/datacall.py", label="事務局が送った照会様式の回答(複数ファイル可)は「照会」ページで読み込みます",
+             icon=":material/forward_to_inbox:")
 st.subheader("テンプレート")
 c1, c2 = st.columns(2)
 for col, fmt, mime in ((c1, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (c2, "csv", "text/csv")):

@@ -96,7 +96,9 @@ def test_a_kpi_row_reads_target_previous_and_current_with_the_change(workbook):
     assert {r[heads.index("増減")] for r in rows if r[heads.index("今回")] == "—"} == {"—"}  # no arrow without data
     status = [ws.cell(r, heads.index("状況") + 1) for rs in measure_blocks(ws).values() for r in rs]
     achieved = [c for c in status if c.value == "◎ 達成"]
-    assert achieved and all(c.fill.fgColor.rgb.endswith("009E73") for c in achieved)
+    from exports.monthly import tint
+
+    assert achieved and all(c.fill.fgColor.rgb == tint("#009E73").fgColor.rgb for c in achieved)  # 達成's green, printable
 
 
 def rows_fit(ws) -> list[str]:
@@ -142,7 +144,8 @@ def test_page_breaks_fall_between_measures(workbook):
 def test_print_setup_and_every_page_carries_legend_date_and_pages(workbook):
     for ws in workbook.worksheets:
         assert "&P" in ws.oddHeader.right.text and "基準日 令和3(2021)年3月31日" in ws.oddHeader.right.text
-        assert ws.oddFooter.left.text.startswith("凡例 ◎ 達成") and "▽ 要加速" in ws.oddFooter.left.text
+        assert ws.oddFooter.left.text.startswith("凡例 ◎達成") and "▽要加速" in ws.oddFooter.left.text
+        assert "→横ばい" in ws.oddFooter.right.text  # the trend readings beside them
         assert "Shinchoku" not in f"{ws.oddFooter.right.text}{ws.oddFooter.center.text}"  # no branding by default
     ws = workbook["施策別の状況"]
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows
@@ -221,7 +224,7 @@ def test_the_meeting_settings_and_scales(demo, tmp_path):
     text = [str(c.value) for row in cover.iter_rows() for c in row if c.value]
     assert "開催日: 令和3(2021)年4月20日" in text and "資料3" in text
     ws = wb["施策別の状況"]
-    assert ws.oddFooter.left.text.startswith("凡例 A 達成・順調")
+    assert ws.oddFooter.left.text.startswith("凡例 A達成・順調")
     heads = [h for h, _ in MEASURE_COLUMNS]
     marks = {ws.cell(r, heads.index("状況") + 1).value.split(" ")[0] for rs in measure_blocks(ws).values() for r in rs}
     assert {"A", "D"} <= marks and not marks & {"◎", "▽", "◆"}
@@ -242,7 +245,7 @@ def test_formula_like_text_stays_text(built, tmp_path):
     ws = wb["付表(KPI詳細)"]
     h = header_row(ws, "KPI ID")
     r = next(r for r in range(h + 1, ws.max_row + 1) if ws.cell(r, 1).value == "M37-E1")
-    name, source = ws.cell(r, 6), ws.cell(r, 14)
+    name, source = ws.cell(r, 6), ws.cell(r, 15)
     assert name.value.startswith("=HYPERLINK") and name.data_type == "s"
     assert source.data_type == "s" and "@SUM" in source.value
     formulas = [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]

@@ -59,7 +59,15 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
         where $ministry is null or list_contains(m.lead_ministries, $ministry)
         order by m.measure_no, case n.kind when 'progress' then 0 else 1 end, n.kpi_id
     """
-    return con.execute(sql, {"as_of": as_of, "previous": previous, "ministry": ministry}).df()
+    rows = con.execute(sql, {"as_of": as_of, "previous": previous, "ministry": ministry}).df()
+    # a move into 要対応 from anything else is a worsening the meeting must see, whatever the families
+    # (予定どおり → 期限後の実績未報告), and a move out of it to 達成・順調 an improvement
+    from warehouse.attention import ATTENTION
+
+    now, before = rows["status"].isin(ATTENTION), rows["prev_status"].isin(ATTENTION)
+    rows.loc[(rows["change"] == "changed") & now & ~before, "change"] = "worse"
+    rows.loc[(rows["change"] == "changed") & ~now & before & (rows["family"] == "target"), "change"] = "better"
+    return rows
 
 
 def ministries(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -150,7 +150,7 @@ create or replace macro kpi_judgement(n, y0, t0, yt, t, y_dl, target, tt, d, com
         when is_deed then
             case
                 when done then 'achieved'
-                when tt is null or as_of < tt then 'scheduled'
+                when tt is null or as_of <= tt then 'scheduled'  -- due on the day: not yet past
                 when y_dl is not null then 'missed'  -- reported not done at or after the deadline
                 else 'awaiting_result'
             end
