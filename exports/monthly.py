@@ -432,8 +432,8 @@ YEARS = list(range(2013, 2022))
 
 def plan_state(start_fy: int, end_fy: int, report_fy: int) -> str:
     """Where an item stands in its plan at the report date."""
-    if report_fy > end_fy:
-        return "計画期間終了"
+    if report_fy > end_fy:  # whether it was done is not reported yet (the data call asks about KPIs only)
+        return "計画期間終了(実施報告なし)"
     if report_fy < start_fy:
         return "開始前"
     return "最終年度" if report_fy == end_fy else "実施中"

@@ -272,3 +272,10 @@ def test_cli_ministry_edition_and_an_unknown_ministry(demo, tmp_path, monkeypatc
         res = CliRunner().invoke(main, ["export", "monthly", "--as-of", "2021-03-31", "--warehouse", str(demo), *args])
         assert res.exit_code == 2 and "error" in res.output, res.output
     assert not (tmp_path / "進捗管理_令和3年3月_経産省.xlsx").exists()
+
+
+def test_where_a_schedule_item_stands_in_its_plan():
+    from exports.monthly import plan_state
+
+    assert plan_state(2013, 2015, 2020) == "計画期間終了(実施報告なし)"  # no item-level report is collected yet
+    assert [plan_state(2019, 2021, fy) for fy in (2018, 2019, 2021)] == ["開始前", "実施中", "最終年度"]
