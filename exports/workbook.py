@@ -166,8 +166,7 @@ class Table:
 
     def page_height(self) -> float:
         """The printable height of a page (pt), less the repeated headings."""
-        _, short = PAPER[self.paper]
-        long_side = PAPER[self.paper][0]
+        long_side, short = PAPER[self.paper]
         height = short if self.landscape else long_side
         # LibreOffice sets the header and footer inside the margins but below / above the body's edge: keep
         # a line's room at each end so that a block computed to fit does fit
@@ -180,12 +179,11 @@ class Table:
         if not self._blocks:
             return []
         page, breaks = self.page_height(), []
-        starts = set(self._blocks)
         ends = self._blocks[1:] + [self.row]
         used = sum(self.height(r) for r in range(1, self._blocks[0]) if r != self.header_row)
         for start, end in zip(self._blocks, ends):
             block = sum(self.height(r) for r in range(start, end))
-            if used and used + block > page and start in starts:
+            if used and used + block > page:
                 breaks.append(start - 1)
                 used = 0.0
             if block > page:  # cut inside, row by row
