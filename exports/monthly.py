@@ -443,7 +443,7 @@ def _schedule(ws, p: Paper) -> None:
     items = queries.schedule(p.con, p.ministry)
     report_fy = p.as_of.year if p.as_of.month >= 4 else p.as_of.year - 1
     years = [(y, year_to_wareki(y).replace("年度", "") + f"\n({y})") for y in YEARS]
-    t = Table(ws, [("ID", 44), ("施策群", 120), ("工程", 240), ("府省庁", 110)] + [(label, 34) for _, label in years]
+    t = Table(ws, [("ID", 44), ("施策群", 120), ("工程", 240), ("府省庁", 110)] + [(label, 42) for _, label in years]
               + [("基準日の計画上の状態", 76)], paper="A3")
     _banner(t, p, f"工程表(地方創生IT利活用促進プラン {year_to_wareki(YEARS[0]).replace('年度', '')}({YEARS[0]})〜"
                   f"{year_to_wareki(YEARS[-1])}({YEARS[-1]}))")
@@ -481,7 +481,9 @@ def _municipal(ws, p: Paper) -> None:
     adoption = adoption[adoption["kpi_id"].isin(set(adoption.loc[adoption["rate"].notna(), "kpi_id"]))]  # reported
     kpis = list(dict.fromkeys(adoption["kpi_id"])) if not adoption.empty else []
     names = dict(zip(p.rows["kpi_id"], p.rows["name"]))
-    t = Table(ws, [("都道府県", 60)] + [(f"{k}\n{names.get(k, '')}", 72) for k in kpis], paper="A3")
+    # 47 prefectures and the nation fit one A3 page standing; many KPIs need it lying down (column A repeats)
+    t = Table(ws, [("都道府県", 60)] + [(f"{k}\n{names.get(k, '')}", 72) for k in kpis], paper="A3",
+              landscape=len(kpis) > 9)
     _banner(t, p, "団体単位のKPI: 都道府県別の実施率")
     if adoption.empty:
         t.line("団体単位の実績値はまだありません。")
