@@ -430,13 +430,16 @@ def _day(value) -> str | None:
 YEARS = list(range(2013, 2022))
 
 
-def plan_state(start_fy: int, end_fy: int, report_fy: int) -> str:
-    """Where an item stands in its plan at the report date."""
-    if report_fy > end_fy:  # whether it was done is not reported yet (the data call asks about KPIs only)
-        return "計画期間終了(実施報告なし)"
-    if report_fy < start_fy:
-        return "開始前"
-    return "最終年度" if report_fy == end_fy else "実施中"
+def item_state(start_fy: int, end_fy: int, report_fy: int, reported: str | None = None) -> str:
+    """Where a schedule item stands at the report date: as its ministry last reported it in the data call
+    (完了 / 中止 / 遅れ), late when its plan period is over without a report of completion, else where the
+    plan puts it (開始前 / 実施中 / 最終年度) with the report beside it."""
+    if reported in ("完了", "中止", "遅れ"):
+        return f"{reported}(報告)"
+    if report_fy > end_fy:
+        return "遅れ(計画期間終了・完了の報告なし)"
+    plan = "開始前" if report_fy < start_fy else "最終年度" if report_fy == end_fy else "実施中"
+    return plan if reported in (None, plan) else f"{plan}(報告: {reported})"
 
 
 def _schedule(ws, p: Paper) -> None:
@@ -444,11 +447,12 @@ def _schedule(ws, p: Paper) -> None:
     report_fy = p.as_of.year if p.as_of.month >= 4 else p.as_of.year - 1
     years = [(y, year_to_wareki(y).replace("年度", "") + f"\n({y})") for y in YEARS]
     t = Table(ws, [("ID", 44), ("施策群", 120), ("工程", 240), ("府省庁", 110)] + [(label, 42) for _, label in years]
-              + [("基準日の計画上の状態", 76)], paper="A3")
+              + [("基準日の状態", 90)], paper="A3")
     _banner(t, p, f"工程表(地方創生IT利活用促進プラン {year_to_wareki(YEARS[0]).replace('年度', '')}({YEARS[0]})〜"
                   f"{year_to_wareki(YEARS[-1])}({YEARS[-1]}))")
     t.line(f"■ 計画期間(濃さで短期・中期・長期を区別)。太枠の列は基準日の年度({period_label(f'FY{report_fy}')})。"
-           "工程ごとの実施報告はまだ集めていないため、状態は計画期間と基準日から示します(遅れの有無は示せません)。")
+           "状態は照会で府省庁が回答した実施状況(完了・実施中・遅れ・未着手・中止)と計画期間から示します"
+           "(計画期間を過ぎて完了の回答がない工程は遅れ)。")
     t.head()
     here = 4 + YEARS.index(report_fy) if report_fy in YEARS else None  # 0-based column of the report year
     frame = Side(style="medium", color="000000")
@@ -460,13 +464,17 @@ def _schedule(ws, p: Paper) -> None:
     phase_fill = {"短期": PatternFill("solid", fgColor="DDE3EC"), "中期": PatternFill("solid", fgColor="B8C4D6"),
                   "長期": PatternFill("solid", fgColor="8FA1BC")}
     centre = Alignment(horizontal="center", vertical="center")
+    reports = mq.item_reports(p.con, p.as_of)
+    late, done = tint("#E69F00"), tint("#009E73")
     for it in items.itertuples():
-        state = plan_state(it.start_fy, it.end_fy, report_fy)
+        state = item_state(it.start_fy, it.end_fy, report_fy, reports.get(it.item_id, (None,))[0])
         bars = ["■" if it.start_fy <= y <= it.end_fy else None for y in YEARS]
         styles = {4 + i: {"fill": phase_fill["短期" if y <= 2015 else "中期" if y <= 2018 else "長期"], "alignment": centre}
                   for i, y in enumerate(YEARS) if bars[i]}
         if here is not None:
             styles[here] = {**styles.get(here, {"alignment": centre}), "border": Border(left=frame, right=frame, top=THIN, bottom=THIN)}
+        if state.startswith(("遅れ", "完了")):
+            styles[4 + len(YEARS)] = {"fill": late if state.startswith("遅れ") else done}
         t.add([it.item_id, it.section, it.title, "、".join(it.ministries), *bars, state], styles=styles)
     if items.empty:
         t.line("該当する工程はありません。")

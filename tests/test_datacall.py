@@ -46,14 +46,17 @@ def test_recipients_are_checked(con):
         forms.recipients(con)
 
 
-def test_a_ministry_owes_the_national_kpis_of_the_measures_it_leads(con):
+def test_a_ministry_owes_the_national_kpis_of_the_measures_it_leads_then_its_schedule_items(con):
     rows = forms.all_rows(con, dt.date(2021, 2, 28))
     mine = forms.rows_for(rows, forms.Recipient("ministry", "総務省", "総務省"))
     expected = {r[0] for r in con.execute(
         """select k.kpi_id from kpis k join measures m using (measure_no)
            where list_contains(m.lead_ministries, '総務省') and k.area_level = 'national'
              and k.kind in ('progress', 'effect')""").fetchall()}
-    assert set(mine["kpi_id"]) == expected and (mine["area_code"] == "000000").all()
+    items = {r[0] for r in con.execute(
+        "select item_id from schedule_items where list_contains(ministries, '総務省')").fetchall()}
+    assert set(mine.loc[~mine["is_item"], "kpi_id"]) == expected and set(mine.loc[mine["is_item"], "kpi_id"]) == items
+    assert (mine["area_code"] == "000000").all() and not mine["is_item"].iloc[:len(expected)].any()  # KPIs first
 
 
 def test_a_prefecture_owes_one_row_per_municipality(con):
@@ -429,3 +432,41 @@ def test_the_demo_sample_runs_the_whole_loop_and_is_marked_synthetic(wh, tmp_pat
         areas = con.execute("""select count(*) from kpi_status_as_of(date '2021-05-10')
                                where kpi_id = ? and latest_period = '2021-04'""", [kpi]).fetchone()[0]
     assert national == "2021-03" and areas > 100, (kpi, level, national, areas)
+
+
+def test_a_ministry_reports_its_schedule_items_and_the_workbook_shows_them(wh, tmp_path):
+    """The 工程 rows after a ministry's KPIs: a state from the form's list; anything else refused; the
+    meeting workbook's 工程表 then says what was reported, and calls an item past its plan period late."""
+    from etl.datacall.collect import collect
+    from exports.monthly import write_monthly
+
+    made = forms.make_forms("2021-03", tmp_path / "out", warehouse=wh, ministry="総務省", now=dt.datetime(2021, 4, 1, 9))[0]
+    ws = openpyxl.load_workbook(made.path)[forms.SHEET]
+    rows = list(ws.iter_rows(min_row=forms.HEADER_ROW + 1, values_only=True))
+    items = [i for i, r in enumerate(rows) if re.fullmatch(r"S\d+-I\d+", r[0])]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        expected = con.execute("select count(*) from schedule_items where list_contains(ministries, '総務省')").fetchone()[0]
+    assert len(items) == expected and items[0] > 0 and rows[items[0]][2] == "実施状況"
+    assert rows[items[0]][3].startswith("計画 ")
+    fill(made.path, {items[0]: {"今回実績": "おおむね順調"}})
+    bad = refused(wh, made.path)
+    assert bad.errors[0]["row"] == forms.HEADER_ROW + 1 + items[0] and "選べません" in bad.errors[0]["message"]
+    fill(made.path, {items[0]: {"今回実績": "遅れ", "備考": "調整中"}, items[1]: {"今回実績": "完了"}})
+    report = collect([made.path], wh, user="secretariat", now=dt.datetime(2021, 4, 10, 9))[0]
+    assert report.status == "loaded" and report.items == 2 and "工程 2件" in report.message
+    with duckdb.connect(str(wh), read_only=True) as con:
+        got = con.execute("select item_id, state, note from schedule_reports_as_of(date '2021-04-10') order by 1").fetchall()
+        status = submission_status_of(con)
+        write_monthly(con, dt.date(2021, 4, 30), tmp_path / "m.xlsx", "総務省")
+    assert got == sorted([(rows[items[0]][0], "遅れ", "調整中"), (rows[items[1]][0], "完了", None)])
+    assert status["rows_filled"] == 2  # the two items count as answered
+    gantt = openpyxl.load_workbook(tmp_path / "m.xlsx")["工程表"]
+    states = {r[0]: r[-1] for r in gantt.iter_rows(values_only=True) if isinstance(r[0], str) and r[0].startswith("S")}
+    assert states[rows[items[0]][0]] == "遅れ(報告)" and states[rows[items[1]][0]] == "完了(報告)"
+    assert "遅れ(計画期間終了・完了の報告なし)" in states.values()
+
+
+def submission_status_of(con):
+    from etl.datacall.status import submission_status
+
+    return submission_status(con, "2021-03", dt.date(2021, 4, 10)).set_index("recipient_name").loc["総務省"]

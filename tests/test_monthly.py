@@ -274,8 +274,10 @@ def test_cli_ministry_edition_and_an_unknown_ministry(demo, tmp_path, monkeypatc
     assert not (tmp_path / "進捗管理_令和3年3月_経産省.xlsx").exists()
 
 
-def test_where_a_schedule_item_stands_in_its_plan():
-    from exports.monthly import plan_state
+def test_where_a_schedule_item_stands_at_the_report_date():
+    from exports.monthly import item_state
 
-    assert plan_state(2013, 2015, 2020) == "計画期間終了(実施報告なし)"  # no item-level report is collected yet
-    assert [plan_state(2019, 2021, fy) for fy in (2018, 2019, 2021)] == ["開始前", "実施中", "最終年度"]
+    assert item_state(2013, 2015, 2020) == "遅れ(計画期間終了・完了の報告なし)"
+    assert item_state(2013, 2015, 2020, "完了") == "完了(報告)" and item_state(2019, 2021, 2020, "遅れ") == "遅れ(報告)"
+    assert [item_state(2019, 2021, fy) for fy in (2018, 2019, 2021)] == ["開始前", "実施中", "最終年度"]
+    assert item_state(2019, 2021, 2020, "実施中") == "実施中" and item_state(2019, 2021, 2018, "実施中") == "開始前(報告: 実施中)"

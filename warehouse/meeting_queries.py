@@ -104,3 +104,9 @@ def adoption_matrix(con: duckdb.DuckDBPyConnection, as_of: dt.date, ministry: st
 def sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The titles of the source documents, in file order."""
     return [r[0] for r in con.execute("select coalesce(title, file) from sources order by file").fetchall()]
+
+
+def item_reports(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, tuple[str, str]]:
+    """Schedule item → (state, period) as the ministries last reported it in the data call by as_of."""
+    return {i: (s, p) for i, s, p in con.execute("select item_id, state, period from schedule_reports_as_of(?)",
+                                                  [as_of]).fetchall()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,9 @@ from etl.observations import store
 from etl.observations.read import COLUMNS as OBS_COLUMNS
 from etl.observations.read import ObservationFileError, Sheet, _cell_text, check_xlsx_archive
 from etl.observations.validate import validate_sheet
+from etl.text import normalize
 
+ITEM_ID = re.compile(r"S\d+-I\d+")  # a schedule item's row (工程), after a ministry's KPI rows
 MAX_REPLY_BYTES = 20 * 2**20  # the upload limit: a filled form of the largest prefecture is about 1 MB
 INPUT = {"今回実績": "value", "時点": "period", "出典": "source", "備考": "note"}
 
@@ -43,17 +46,19 @@ class ReplyReport:
     rows_asked: int = 0
     rows_filled: int = 0
     comments: int = 0
+    items: int = 0  # schedule items (工程) whose state was reported
     batch_id: int | None = None
     errors: list[dict] = field(default_factory=list)
     observations: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     said: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    item_states: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def error(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
         self.errors.append({"sheet": sheet, "row": row, "column": column, "message": message})
 
     def as_json(self) -> dict:
         return {k: getattr(self, k) for k in ("file", "status", "message", "recipient", "recipient_name", "period",
-                                               "form_no", "rows_asked", "rows_filled", "comments", "batch_id", "errors")}
+                                               "form_no", "rows_asked", "rows_filled", "comments", "items", "batch_id", "errors")}
 
 
 def _open(data: bytes, name: str):
@@ -112,12 +117,13 @@ def read_reply(path: Path, con: duckdb.DuckDBPyConnection, kpis: pd.DataFrame, t
         report.status, report.message = "refused", f"{len(report.errors)}件の問題があるため、このファイルは読み込みませんでした"
         return report
     _read_rows(ws, keys, kpis, today, report)
-    if not report.errors and not report.rows_filled and not report.comments:
+    if not report.errors and not report.rows_filled and not report.comments and not report.items:
         report.error("記入された行がありません(今回実績・取組状況などを記入して返送してください)", forms.SHEET)
     report.errors.sort(key=lambda e: e["row"] or 0)  # the form rules and the observation rules, in row order
     report.status = "refused" if report.errors else "checked"
     report.message = (f"{len(report.errors)}件の問題があるため、このファイルは読み込みませんでした" if report.errors
-                      else f"{report.recipient_name} の回答: 実績 {report.rows_filled}件、取組状況等 {report.comments}件")
+                      else f"{report.recipient_name} の回答: 実績 {report.rows_filled}件、取組状況等 {report.comments}件"
+                      + (f"、工程 {report.items}件" if report.items else ""))
     return report
 
 
@@ -168,13 +174,22 @@ def _read_rows(ws, keys: list[tuple[str, str]], kpis: pd.DataFrame, today: dt.da
     flags = set(kpis.loc[kpis["is_flag"], "kpi_id"]) if "is_flag" in kpis else set()
     heads = [h for h, _, _ in forms.COLUMNS]
     at = {h: heads.index(h) for h in heads}
-    figures, said = [], []
+    figures, said, states = [], [], []
+    items = {k for k, _ in keys if ITEM_ID.fullmatch(k)}
     for i, cells in enumerate(ws.iter_rows(min_row=forms.HEADER_ROW + 1, max_row=forms.HEADER_ROW + len(keys),
                                            values_only=True)):
         row = forms.HEADER_ROW + 1 + i
         text = {h: _cell_text(cells[at[h]]).strip() for h in (*INPUT, *commentary.FIELDS)}
         kpi, area = keys[i]
-        if text["時点"] and not text["今回実績"]:
+        if kpi in items:  # a schedule item: its state from the form's list, no figure
+            state = normalize(text["今回実績"])
+            if state and state not in forms.ITEM_STATES:
+                report.error(f"工程の実施状況「{text['今回実績']}」は選べません({'・'.join(forms.ITEM_STATES)} から選択)",
+                             forms.SHEET, row, "今回実績")
+            elif state:
+                states.append({"item_id": kpi, "period": report.period, "state": state, "note": text["備考"] or None,
+                               "sheet": forms.SHEET, "row_number": row})
+        elif text["時点"] and not text["今回実績"]:
             report.error("時点だけが記入されています(今回実績がありません)", forms.SHEET, row, "今回実績")
         elif text["今回実績"]:
             if kpi in flags and (done := deed_value(text["今回実績"]))[2] is None and done[1] is None:
@@ -186,8 +201,8 @@ def _read_rows(ws, keys: list[tuple[str, str]], kpis: pd.DataFrame, today: dt.da
                 report.error(why, forms.SHEET, row, head)
             said.append({"kpi_id": kpi, "area_code": area, "period": report.period, "sheet": forms.SHEET,
                          "row_number": row, **{c: commentary.clean(text[h]) for h, (c, _) in commentary.FIELDS.items()}})
-    report.rows_filled, report.comments = len(figures), len(said)
-    report.said = pd.DataFrame(said)
+    report.rows_filled, report.comments, report.items = len(figures), len(said), len(states)
+    report.said, report.item_states = pd.DataFrame(said), pd.DataFrame(states)
     if not figures:
         return
     columns = {"kpi_id": "KPI ID", "area": "団体", "period": "時点", "value": "今回実績", "source": "出典", "note": "備考",
@@ -228,10 +243,12 @@ def collect(paths: list[Path], warehouse: Path | None = None, *, period: str | N
                      "note": f"照会 {r.period} {r.recipient_name}(様式 {r.form_no})" + ("(デモ・合成データ)" if r.synthetic else "")}
             r.batch_id = store.insert_batch(wcon, batch, r.observations, pd.DataFrame())
             store.insert_comments(wcon, r.batch_id, r.said, is_synthetic=r.synthetic)
+            store.insert_schedule_reports(wcon, r.batch_id, r.item_states, is_synthetic=r.synthetic)
             wcon.execute("insert into core.datacall_replies values (?, ?, ?, ?, ?)",
                          [r.batch_id, r.form_no, now, r.rows_filled, r.comments])
             r.status = "revised" if before is not None else "loaded"
             r.message = (f"読込番号 {r.batch_id} として読み込みました: 実績 {r.rows_filled}件、取組状況等 {r.comments}件"
+                         + (f"、工程 {r.items}件" if r.items else "")
                          + (f"(読込番号 {before} の回答の再提出。新しい値を改訂として記録)" if before is not None else ""))
         wcon.execute("commit")
     return reports
@@ -241,7 +258,7 @@ def _in_child(paths: list[str], warehouse: str, **options) -> list[ReplyReport]:
     """Runs in the child: collect, the reports without their frames (only counts and errors cross the pipe)."""
     out = collect([Path(p) for p in paths], Path(warehouse), **options)
     for r in out:
-        r.observations, r.said = pd.DataFrame(), pd.DataFrame()
+        r.observations, r.said, r.item_states = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     return out
 
 

@@ -123,27 +123,42 @@ ROWS_SQL = """
     )
     select r.*, p.latest_value as prev_value, p.latest_period as prev_period, p.status_label as prev_status,
            p.status_icon as prev_icon, s.progress as prev_progress, s.next_steps as prev_next_steps,
-           s.office as prev_office, s.person as prev_person
+           s.office as prev_office, s.person as prev_person, false as is_item,
+           null::integer as start_fy, null::integer as end_fy
     from rows r
     left join prev p on p.kpi_id = r.kpi_id and p.area_code = r.area_code
     left join said s on s.kpi_id = r.kpi_id and s.area_code = r.area_code
-    order by r.area_order, r.kpi_id, r.area_code
+    union all by name
+    -- the schedule items (工程) of each ministry concerned: how far each has got, in the form's list
+    select i.item_id as kpi_id, null::integer as measure_no, i.section as title, i.title as source_text,
+           null::varchar as unit, null::varchar as target_text, null::double as target_value,
+           null::date as target_date, false as is_deed, 'national' as area_level, i.ministries as lead_ministries,
+           false as is_flag, '000000' as area_code, '全国' as area_name, null::varchar as prefecture_code,
+           2 as area_order, null::double as prev_value, r.period as prev_period, r.state as prev_status,
+           '' as prev_icon, s.progress as prev_progress, s.next_steps as prev_next_steps, s.office as prev_office,
+           s.person as prev_person, true as is_item, i.start_fy, i.end_fy
+    from schedule_items i
+    left join schedule_reports_as_of(?::date) r using (item_id)
+    left join said s on s.kpi_id = i.item_id and s.area_code = '000000'
+    order by area_order, kpi_id, area_code
 """
+ITEM_STATES = ("完了", "実施中", "遅れ", "未着手", "中止")  # what a ministry may report for a schedule item
 
 
 def all_rows(con: duckdb.DuckDBPyConnection, known_by: dt.date, national_only: bool = False) -> pd.DataFrame:
     """Every row any recipient may be asked for, with the latest figure, status and commentary known by
     the end of `known_by` (the day the form is made). national_only: only ministries are asked, so the
     previous figures of municipalities are not needed (a literal: the macro prunes that work when planned)."""
-    return con.execute(ROWS_SQL.format(national_only="true" if national_only else "false"), [known_by, known_by]).df()
+    return con.execute(ROWS_SQL.format(national_only="true" if national_only else "false"),
+                       [known_by, known_by, known_by]).df()
 
 
 def rows_for(rows: pd.DataFrame, who: Recipient) -> pd.DataFrame:
     """The rows one recipient owes (see the module docstring)."""
-    if who.kind == "ministry":
+    if who.kind == "ministry":  # the national KPIs of the measures it leads, then the schedule items it is in
         mine = rows["lead_ministries"].map(lambda names: who.code in list(names))
         return rows[mine & (rows["area_level"] == "national")].reset_index(drop=True)
-    return rows[rows["prefecture_code"] == who.code].sort_values(["area_level", "kpi_id", "area_code"]).reset_index(drop=True)
+    return rows[(rows["prefecture_code"] == who.code) & ~rows["is_item"]].sort_values(["area_level", "kpi_id", "area_code"]).reset_index(drop=True)
 
 
 def read_meta(ws) -> tuple[dict, list[tuple[str, str]]]:
@@ -184,6 +199,8 @@ def _text(v) -> str | None:
 
 
 def _target(r) -> str:
+    if r.is_item:
+        return f"計画 {period_label(f'FY{int(r.start_fy)}')}〜{period_label(f'FY{int(r.end_fy)}')}"
     text = _text(r.target_text)
     if text:
         return text
@@ -236,6 +253,7 @@ def _cover(ws, who: Recipient, year: int, month: int, deadline: dt.date, contact
         ("記入方法", Font(name=FONT, size=12, bold=True)),
         (f"・「回答」シートの黄色の列だけに記入してください({n}行)。その他の列と行は変更できません。", None),
         ("・今回実績: 数値(全角数字・桁区切り可)。「実施の有無」を問う指標は 実施済 / 未実施 を選んでください。", None),
+        (f"・工程(府省庁の様式の末尾): 今回実績に実施状況({'・'.join(ITEM_STATES)})を選んでください(時点は不要)。", None),
         ("・時点: 実績の期間。年度なら 令和2年度・2020年度・R2、月なら 令和3年3月・2021-03。", None),
         ("・取組状況・今後の対応・担当課室: 前回の回答を記入済みです。変更があれば書き換えてください。", None),
         ("・実績がまだない場合は、今回実績を空欄のまま、取組状況に理由を書いてください。", None),
@@ -276,34 +294,43 @@ def _sheet(ws, who: Recipient, year: int, month: int, deadline: dt.date, rows: p
                              showErrorMessage=True)
     deeds = DataValidation(type="list", formula1='"実施済,未実施"', allow_blank=True, showErrorMessage=True,
                            error="実施済 または 未実施 を選んでください。", errorTitle="今回実績")
+    items = DataValidation(type="list", formula1='"' + ",".join(ITEM_STATES) + '"', allow_blank=True,
+                           showErrorMessage=True, errorTitle="今回実績",
+                           error=f"工程の実施状況は {'・'.join(ITEM_STATES)} から選んでください。")
     ws.add_data_validation(numbers)
     ws.add_data_validation(deeds)
+    ws.add_data_validation(items)
     # named styles: one style record for every cell of a kind (per-cell Font/Border objects cost seconds)
     fixed = NamedStyle("form_fixed", font=Font(name=FONT, size=SIZE), alignment=wrap, border=border)
     entry = NamedStyle("form_input", font=Font(name=FONT, size=SIZE), alignment=wrap, border=border, fill=INPUT_FILL,
                        protection=Protection(locked=False))
-    number_cells, deed_cells, fixed_cells = [], [], []
+    number_cells, deed_cells, item_cells, fixed_cells = [], [], [], []
     last_kpi = None
     for i, r in enumerate(rows.itertuples(), start=HEADER_ROW + 1):
         prev = "—" if pd.isna(r.prev_value) else f"{r.prev_value:,.10g}{_text(r.unit) or ''}({period_label(r.prev_period)})"
-        if isinstance(r.prev_status, str):
+        if r.is_item:
+            prev = f"{r.prev_status}({period_label(r.prev_period)}の回答)" if isinstance(r.prev_status, str) else "—"
+        elif isinstance(r.prev_status, str):
             prev += f"\n{r.prev_icon} {r.prev_status}"
         # a prefecture's form repeats a KPI for each municipality: its text once, then 〃 (a third of the pages)
         same = r.kpi_id == last_kpi
         last_kpi = r.kpi_id
-        values = [r.kpi_id, "〃" if same else f"No {r.measure_no} {_text(r.title)}\n{_text(r.source_text)}",
-                  "実施の有無" if r.is_flag or r.is_deed else _text(r.unit), "〃" if same else _target(r),
+        what = (f"工程 {_text(r.title)}\n{_text(r.source_text)}" if r.is_item
+                else f"No {int(r.measure_no)} {_text(r.title)}\n{_text(r.source_text)}")
+        unit = "実施状況" if r.is_item else "実施の有無" if r.is_flag or r.is_deed else _text(r.unit)
+        values = [r.kpi_id, "〃" if same else what, unit, "〃" if same else _target(r),
                   _text(r.area_name) if r.area_code == "000000" else f"{r.area_code} {_text(r.area_name)}", prev,
                   None, None, None, _text(r.prev_progress), _text(r.prev_next_steps), _text(r.prev_office),
                   _text(r.prev_person), None]
         for c, v in enumerate(values, start=1):
             ws.cell(row=i, column=c, value=v).style = entry if c >= first_input else fixed
         fixed_cells.append(values[:first_input - 1])
-        (deed_cells if r.is_deed or r.is_flag else number_cells).append(f"{get_column_letter(first_input)}{i}")
+        (item_cells if r.is_item else deed_cells if r.is_deed or r.is_flag else number_cells).append(
+            f"{get_column_letter(first_input)}{i}")
         # LibreOffice and Excel do not grow rows for wrapped text on their own: measured with the font
         ws.row_dimensions[i].height = textfit.row_height(
             [(v, widths[c]) for c, v in enumerate(values)], SIZE)
-    for validation, cells in ((numbers, number_cells), (deeds, deed_cells)):
+    for validation, cells in ((numbers, number_cells), (deeds, deed_cells), (items, item_cells)):
         if cells:
             validation.sqref = MultiCellRange(" ".join(cells))
     if len(rows):  # the commentary's length limits (etl.datacall.commentary), checked again when read

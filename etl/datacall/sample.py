@@ -68,9 +68,25 @@ def _value(r, period: str, h: int) -> tuple[float, str] | None:
     return value, period_label(last)
 
 
+def _item_state(r, period: str, h: int) -> str:
+    """A schedule item's state as its ministry would report it: mostly as planned, now and then late."""
+    fy = int(period[:4]) if int(period[5:]) >= 4 else int(period[:4]) - 1
+    if fy > r.end_fy:
+        return "遅れ" if h % 5 == 0 else "完了"
+    if fy < r.start_fy:
+        return "未着手"
+    return "遅れ" if h % 6 == 0 else "実施中"
+
+
 def _answers(r, period: str, full: bool) -> dict[str, object]:
     h = _draw(r.kpi_id, r.area_code, period)
     out: dict[str, object] = {}
+    if r.is_item:
+        out["今回実績"] = _item_state(r, period, h)
+        if out["今回実績"] == "遅れ":
+            out["取組状況"] = MARK + "関係機関との調整に時間を要している"
+            out["今後の対応"] = MARK + "次年度前半の完了を目指す"
+        return out
     if full or h % 5:
         if (v := _value(r, period, h)) is not None:
             value, when = v

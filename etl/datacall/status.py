@@ -27,7 +27,9 @@ STATUS_SQL = """
         select distinct r.recipient, o.kpi_id, o.area_code
         from replies r join (select batch_id, kpi_id, area_code from core.observations
                              union all
-                             select batch_id, kpi_id, area_code from core.kpi_comments) o using (batch_id)
+                             select batch_id, kpi_id, area_code from core.kpi_comments
+                             union all  -- a schedule item (工程): its reported state
+                             select batch_id, item_id, '000000' from core.schedule_reports) o using (batch_id)
     ),
     owed as (
         select l.recipient, fr.kpi_id, fr.area_code, g.kpi_id is not null as filled
@@ -41,8 +43,10 @@ STATUS_SQL = """
            (select count(*) from owed o where o.recipient = l.recipient and o.filled) as rows_filled,
            (select list(distinct o.kpi_id order by o.kpi_id) from owed o where o.recipient = l.recipient and not o.filled)
                as empty_kpis,
-           (select list(distinct o.kpi_id || ' ' || k.name order by o.kpi_id || ' ' || k.name)
-            from owed o join core.kpis k using (kpi_id) where o.recipient = l.recipient and not o.filled) as empty_names
+           (select list(distinct o.kpi_id || ' ' || coalesce(k.name, i.title, '')
+                        order by o.kpi_id || ' ' || coalesce(k.name, i.title, ''))
+            from owed o left join core.kpis k using (kpi_id) left join schedule_items i on i.item_id = o.kpi_id
+            where o.recipient = l.recipient and not o.filled) as empty_names
     from latest l
 """
 

@@ -34,7 +34,8 @@ from etl.errors import WarehouseBusy, WarehouseDamaged
 from etl.text import date_to_wareki
 
 JST = ZoneInfo("Asia/Tokyo")
-HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine", "kpi_comments", "datacall_forms", "datacall_form_rows", "datacall_replies")
+HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine", "kpi_comments", "datacall_forms", "datacall_form_rows",
+                  "datacall_replies", "schedule_reports")
 LOCK_TIMEOUT_S = 120.0  # override with $SHINCHOKU_LOCK_TIMEOUT
 KEEP_GENERATIONS = 3  # override with $SHINCHOKU_KEEP_GENERATIONS
 
@@ -289,6 +290,21 @@ def insert_comments(con: duckdb.DuckDBPyConnection, batch_id: int, comments: pd.
         con.execute("insert into core.kpi_comments by name select * from comments_frame")
     finally:
         con.unregister("comments_frame")
+    return len(frame)
+
+
+def insert_schedule_reports(con: duckdb.DuckDBPyConnection, batch_id: int, reports: pd.DataFrame,
+                            is_synthetic: bool = False) -> int:
+    """Add the schedule items' reported states of a batch (core.schedule_reports). Returns the number of rows."""
+    if reports.empty:
+        return 0
+    frame = reports.reindex(columns=["item_id", "period", "state", "note", "sheet", "row_number"]).assign(
+        batch_id=batch_id, is_synthetic=is_synthetic)
+    con.register("reports_frame", frame)
+    try:
+        con.execute("insert into core.schedule_reports by name select * from reports_frame")
+    finally:
+        con.unregister("reports_frame")
     return len(frame)
 
 

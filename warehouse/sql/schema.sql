@@ -353,3 +353,17 @@ create table core.trends (
     label varchar not null,
     icon  varchar not null
 );
+
+-- What the ministries report on their schedule items (工程) in the data call: the state chosen on the form
+-- (完了 / 実施中 / 遅れ / 未着手 / 中止), per item and reply. Never updated: a later reply's row is the next
+-- revision (view schedule_reports_history, macro schedule_reports_as_of).
+create table core.schedule_reports (
+    batch_id     integer not null,
+    item_id      varchar not null,
+    period       varchar not null,         -- the month of the call: '2021-03'
+    state        varchar not null,
+    note         varchar,                  -- the form's 備考
+    sheet        varchar,
+    row_number   integer,
+    is_synthetic boolean not null
+);
