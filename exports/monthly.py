@@ -347,8 +347,8 @@ def _list(t: Table, p: Paper, title: str, rows: pd.DataFrame, detail) -> None:
 # ---------------------------------------------------------------- 施策別の状況
 
 
-MEASURE_COLUMNS = [("区分", 26), ("指標(計画の記載)", 130), ("目標", 84), ("前回", 84), ("今回", 84), ("増減", 46),
-                   ("状況", 70), ("取組状況", 106), ("今後の対応", 90), ("担当課室", 48)]
+MEASURE_COLUMNS = [("区分", 26), ("指標(計画の記載)", 124), ("目標", 80), ("前回", 84), ("今回", 84), ("増減", 46),
+                   ("状況", 66), ("取組状況", 104), ("今後の対応", 88), ("担当課室", 66)]
 
 
 def _measures(ws, p: Paper) -> None:
@@ -398,8 +398,8 @@ def _call_status(p: Paper) -> tuple[pd.DataFrame | None, str | None]:
 def _submissions(ws, p: Paper) -> None:
     """提出状況 of the latest data call made by the report date: who was asked, who replied, what is still empty."""
     table, period = _call_status(p)
-    t = Table(ws, [("状態", 56), ("宛先", 80), ("送付日", 100), ("回答期限", 100), ("回答", 34), ("最終回答", 100),
-                   ("記入済み", 60), ("未記入のKPI", 240)])
+    t = Table(ws, [("状態", 56), ("宛先", 80), ("送付日", 116), ("回答期限", 116), ("回答", 34), ("最終回答", 116),
+                   ("記入済み", 60), ("未記入のKPI(一部未記入の宛先)", 190)])
     _banner(t, p, f"照会の提出状況({period_label(period)}末時点の照会)" if period else "照会の提出状況")
     if table is None:
         t.line("基準日までに照会様式は作成されていません。")
@@ -411,7 +411,7 @@ def _submissions(ws, p: Paper) -> None:
     t.line("  ".join(f"{s} {counts.get(s, 0)}件" for s in STATES))
     t.head()
     for r in table.itertuples():
-        empty = list(r.empty_kpis)
+        empty = list(r.empty_kpis) if r.state == "一部未記入" else []  # no reply at all: every row, no news
         shown = "、".join(empty[:30]) + (f" ほか{len(empty) - 30}件" if len(empty) > 30 else "")
         t.add([r.state, r.recipient_name, _day(r.made_at), _day(r.deadline),
                None if pd.isna(r.replies) else f"{int(r.replies)}回", _day(r.last_reply),

@@ -60,14 +60,21 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
         order by m.measure_no, case n.kind when 'progress' then 0 else 1 end, n.kpi_id
     """
     rows = con.execute(sql, {"as_of": as_of, "previous": previous, "ministry": ministry}).df()
-    # a move into 要対応 from anything else is a worsening the meeting must see, whatever the families
-    # (予定どおり → 期限後の実績未報告), and a move out of it to 達成・順調 an improvement
+    # a move from 達成・順調 into 要対応 is a worsening the meeting must see, whatever the families
+    # (予定どおり → 期限後の実績未報告), and the move back an improvement; a first reading (データなし →
+    # 未達) is neither
     from warehouse.attention import ATTENTION
 
-    now, before = rows["status"].isin(ATTENTION), rows["prev_status"].isin(ATTENTION)
-    rows.loc[(rows["change"] == "changed") & now & ~before, "change"] = "worse"
-    rows.loc[(rows["change"] == "changed") & ~now & before & (rows["family"] == "target"), "change"] = "better"
+    good = rows["status"].map(lambda c: c not in ATTENTION) & (rows["family"] == "target")
+    was_good = rows["prev_status"].isin(set(statuses_of(con, "target")) - set(ATTENTION))
+    now_bad, was_bad = rows["status"].isin(ATTENTION), rows["prev_status"].isin(ATTENTION)
+    rows.loc[(rows["change"] == "changed") & now_bad & was_good, "change"] = "worse"
+    rows.loc[(rows["change"] == "changed") & good & was_bad, "change"] = "better"
     return rows
+
+
+def statuses_of(con: duckdb.DuckDBPyConnection, family: str) -> list[str]:
+    return [r[0] for r in con.execute("select code from statuses where family = ?", [family]).fetchall()]
 
 
 def ministries(con: duckdb.DuckDBPyConnection) -> list[str]:
