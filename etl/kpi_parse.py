@@ -150,6 +150,10 @@ _WARI = re.compile(r"(\d+|[一二三四五六七八九十])割(削減|減|増|�
 _RELATIVE = re.compile(r"(令和|平成)\s*(元|\d{1,2})年度?比(?:で)?[。、]?\s*(?:(\d+(?:\.\d+)?)倍|(倍増)|(\d+)割(削減|減|増))?")
 _ANNUAL = re.compile(r"年(\d+)回(以上)?")
 _UNSET = re.compile(r"^未設定")
+# 「本年度中に」: the plan's own fiscal year. The 施策一覧 (001) is the 官民データ活用推進計画 decided on
+# 2019-06-14 (data/sources/manifest.yaml), so 本年度 is FY2019 (令和元年度); a test holds the two together.
+PLAN_FY = 2019
+_THIS_YEAR = re.compile(r"^(本|今)年度(末|中)?(?:まで)?に[、\s]*")
 _TO_BE_SET = re.compile(r"設定予定|に設定|中に設定|検討")
 _DECREASE = re.compile(r"削減(?!数|額)|減少|低減|未整備")
 _PERCENT_NAME = re.compile(r"(率|割合)$")
@@ -245,6 +249,14 @@ def parse_target(ind: Indicator | str) -> Target:
         if note:
             t.notes.append(note)
         return t
+    # 「本年度中に、…した団体数」 (a time phrase split off as context, or still leading the text): a deadline
+    # in the plan's own year
+    if this_year := _THIS_YEAR.match(ind.context or "") or _THIS_YEAR.match(text):
+        t.target_fy, t.target_timing = PLAN_FY, "fy"
+        t.target_text = this_year.group(0).strip("、 ")
+        t.notes.append(f"「{t.target_text}」の本年度は計画の年度(令和元年度)")
+        if this_year.string == text:
+            text = text[this_year.end():]
 
     base = _BASELINE_PAREN.search(text)
     if base and not text.endswith(base.group(0)):
@@ -308,7 +320,10 @@ def _read_clause(t: Target, clause: str) -> None:
                 t.target_fy -= 1
             clause = clause[: ym.end()] + clause[ym.end():].lstrip()[month.end():]
     if _TO_BE_SET.search(clause) and not _VALUE.search(_YEAR.sub(" ", clause)):
+        # 「令和元年度までに設定予定」: the year the KPI's target will be set, not a deadline to meet
         t.target_kind = "unset"
+        t.target_fy = t.target_timing = t.target_month = None
+        t.notes.append(f"「{clause}」は目標を設定する時期であり、目標の期限ではない")
         return
     if rel:
         _relative(t, rel)
@@ -320,6 +335,10 @@ def _read_clause(t: Target, clause: str) -> None:
     vm = _VALUE.search(stripped)
     if wm and (not vm or wm.start() <= vm.start(2)):
         _wari(t, wm)
+    elif vm and vm.group(3) in (None, "つ") and _counts_something_else(stripped[vm.end():], t.name):
+        # 「令和元年度 2つのサービスについて実証を実施」: the number counts what will be done, not the indicator
+        t.target_kind = "milestone" if ym else "none"
+        t.notes.append(f"「{clause}」の数は実施する内容の数で、指標の目標値ではない")
     elif vm:
         t.target_kind = "absolute"
         t.target_value = parse_number(vm.group(2))
@@ -329,6 +348,17 @@ def _read_clause(t: Target, clause: str) -> None:
         t.target_kind = "milestone"
     else:
         t.target_kind = "unparsed"
+
+
+def _counts_something_else(after: str, name: str) -> bool:
+    """After a number, 「のサービスについて…」 names what it counts; when the indicator's name does not name it
+    too (対象者数 vs サービス), the number is not the indicator's target. 「10以上の地方公共団体」 for a count of
+    地方公共団体 is."""
+    rest = after.lstrip()
+    if not rest.startswith("の"):
+        return False
+    counted = re.match(r"[^にをでのと、。\s]{2,}", rest[1:])
+    return bool(counted) and counted.group(0)[:4] not in name
 
 
 def _read_inline(t: Target, name: str) -> None:

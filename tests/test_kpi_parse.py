@@ -15,8 +15,16 @@ CASES = [
     # 未設定: no target at all — the year in the note is never read as a value
     ("未設定(令和元年度中に検討)", 0, dict(target_kind="unset", target_value=None, target_fy=None, name="未設定")),
     ("未設定(令和3年度の全市町村整備後に設定予定)", 0, dict(target_kind="unset", target_value=None, target_fy=None)),
+    # 「までに設定予定」 is when the target will be set, never a deadline (M61-P1 / E1)
     ("港湾関連データ連携基盤へ接続可能な港湾関係者数(令和元年度までに設定予定)", 0,
-     dict(target_kind="unset", target_value=None, target_fy=2019)),
+     dict(target_kind="unset", target_value=None, target_fy=None, target_date=None)),
+    # a number that counts what will be done is not the indicator's target (M56-P1: people, not services)
+    ("健康・医療・介護分野のデータ利活用に係る実証を通じて、データ利活用を行った対象者数"
+     "(令和元年度 2つのサービスについて実証を実施)", 0,
+     dict(target_kind="milestone", target_value=None, unit=None, target_fy=2019)),
+    # 本年度 is the plan's year: FY2019 (M42-E1), kept with a note
+    ("本年度中に、災害対応におけるSNS活用ガイドブックの見直しを完了した団体数", 0,
+     dict(target_fy=2019, target_date=dt.date(2020, 3, 31), name="災害対応におけるSNS活用ガイドブックの見直しを完了した団体数")),
     # 約 + 万
     ("整備済箇所数(令和元年度までに約3万箇所)", 0,
      dict(target_kind="absolute", target_value=30000, unit="箇所", comparator="approx", target_fy=2019,
@@ -132,3 +140,22 @@ def test_latin_words_with_spaces_are_not_split():
 def test_unit_is_independent_of_year_digits():
     t = parse_target(Indicator(text="電子化した手続の数(令和元年度中に27)"))
     assert (t.target_value, t.target_fy, t.unit) == (27, 2019, None)
+
+
+def test_the_plans_own_year_is_the_manifests():
+    """本年度 is resolved against the date of the 施策一覧 (官民データ活用推進計画) in the manifest."""
+    import yaml
+
+    from etl import settings
+    from etl.kpi_parse import PLAN_FY
+
+    published = yaml.safe_load((settings.ROOT / "data" / "sources" / "manifest.yaml").read_text(encoding="utf-8"))
+    day = published["sources"]["measures"]["published"]
+    assert PLAN_FY == (day.year if day.month >= 4 else day.year - 1)
+
+
+def test_the_notes_say_why_a_year_or_number_is_not_a_target():
+    t = parse_target(Indicator(text="港湾関連データ連携基盤各種機能の利用回数(令和元年度までに設定予定)"))
+    assert any("目標を設定する時期" in n for n in t.notes)
+    t = parse_cell("本年度中に、災害対応におけるSNS活用ガイドブックの見直しを完了した団体数")[0]
+    assert any("本年度は計画の年度" in n for n in t.notes)
