@@ -11,6 +11,7 @@ from etl.errors import ShinchokuError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="shinchoku", prog_name="shinchoku", message="%(prog)s %(version)s")
 def main() -> None:
     """Shinchoku (進捗): KPI progress tracking for Japanese government ICT policy."""
 

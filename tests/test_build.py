@@ -167,3 +167,14 @@ def test_sources_are_bundled_with_hashes(con):
     rows = con.execute("select file, length(sha256) from sources order by file").fetchall()
     assert [r[0][:3] for r in rows] == ["000", "001", "002", "003", "004"]
     assert all(r[1] == 64 for r in rows)
+
+
+def test_the_command_line_says_its_version():
+    from importlib.metadata import version
+
+    from click.testing import CliRunner
+
+    from etl.cli import main
+
+    res = CliRunner().invoke(main, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"shinchoku {version('shinchoku')}"
