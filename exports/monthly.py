@@ -13,6 +13,7 @@ from input data and looks like a formula is always stored as text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,6 +168,21 @@ class Paper:
     def whose(self) -> str:
         return f"({self.ministry})" if self.ministry else ""
 
+    @functools.cached_property
+    def call(self) -> tuple[pd.DataFrame | None, str | None]:
+        """提出状況 of the latest data call made by the report date (the edition's own row for a ministry),
+        and its month; (None, None) before any call. Read once: the cover and its sheet both show it."""
+        from etl.datacall.status import submission_status
+        from warehouse.datacall_queries import latest_call
+
+        period = latest_call(self.con, self.as_of)
+        if period is None:
+            return None, None
+        table = submission_status(self.con, period, self.as_of)
+        if self.ministry:
+            table = table[table["recipient_name"] == self.ministry]
+        return table, period
+
 
 def legend(statuses: pd.DataFrame, meeting: Meeting, shown: set[str]) -> tuple[str, str]:
     """The scale, for the footer of every page: each mark with the statuses it stands for; those judged
@@ -291,7 +307,7 @@ def _cover(ws, p: Paper) -> None:
           f"{p.status_text(r.status, r.status_icon, r.status_label)}")
     due = rows[rows["status"] == "awaiting_result"]
     _list(t, p, "期限到来・実績未着のKPI", due, lambda r: f"目標 {target(r)}")
-    status, period = _call_status(p)
+    status, period = p.call
     t.block()
     t.line("照会の提出状況", size=11, bold=True)
     if status is None:
@@ -382,22 +398,9 @@ def _measures(ws, p: Paper) -> None:
 # ---------------------------------------------------------------- 提出状況
 
 
-def _call_status(p: Paper) -> tuple[pd.DataFrame | None, str | None]:
-    from etl.datacall.status import submission_status
-    from warehouse.datacall_queries import latest_call
-
-    period = latest_call(p.con, p.as_of)
-    if period is None:
-        return None, None
-    table = submission_status(p.con, period, p.as_of)
-    if p.ministry:
-        table = table[table["recipient_name"] == p.ministry]
-    return table, period
-
-
 def _submissions(ws, p: Paper) -> None:
     """提出状況 of the latest data call made by the report date: who was asked, who replied, what is still empty."""
-    table, period = _call_status(p)
+    table, period = p.call
     t = Table(ws, [("状態", 56), ("宛先", 80), ("送付日", 116), ("回答期限", 116), ("回答", 34), ("最終回答", 116),
                    ("記入済み", 60), ("未記入のKPI(一部未記入の宛先)", 190)])
     _banner(t, p, f"照会の提出状況({period_label(period)}末時点の照会)" if period else "照会の提出状況")

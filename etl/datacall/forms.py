@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -362,6 +362,7 @@ class MadeForm:
     path: Path
     keys: list[tuple[str, str]]
     digest: str
+    asked: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # the rows as written (all_rows)
 
     @property
     def rows(self) -> int:
@@ -396,7 +397,7 @@ def make_forms(period: str, out_dir: Path, *, warehouse: Path | None = None, min
         name = f"照会_{period}_{r.code if r.kind == 'ministry' else r.code + r.name}.xlsx"
         path = Path(out_dir) / name
         keys = list(zip(mine["kpi_id"], mine["area_code"]))
-        made.append(MadeForm(r, path, keys, write_form(path, r, period, deadline, contact, mine, now, synthetic)))
+        made.append(MadeForm(r, path, keys, write_form(path, r, period, deadline, contact, mine, now, synthetic), mine))
     with store.writer_lock(target), store.swapped(target) as wcon:
         start = wcon.execute("select coalesce(max(form_no), 0) from core.datacall_forms").fetchone()[0]
         wcon.executemany(

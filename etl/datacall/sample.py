@@ -104,19 +104,11 @@ def _answers(r, period: str, full: bool) -> dict[str, object]:
     return out
 
 
-def fill_replies(made: list[forms.MadeForm], warehouse: Path, out_dir: Path, period: str,
-                 prefectures: int = 3) -> dict[str, list[Path]]:
+def fill_replies(made: list[forms.MadeForm], out_dir: Path, period: str, prefectures: int = 3) -> dict[str, list[Path]]:
     """Fill some of the forms made for a period (in out_dir): every ministry's but the last two (one left
     partly empty, one not returned), `prefectures` prefectures', and one reply with mistakes (a figure
     written as text, a 時点 without its figure) that the reader must refuse.
     Returns the paths by kind: 'complete', 'partial', 'faulty'."""
-    from warehouse.db import connect_readonly
-
-    con = connect_readonly(warehouse)
-    try:
-        rows = forms.all_rows(con, dt.date.today())
-    finally:
-        con.close()
     out_dir.mkdir(parents=True, exist_ok=True)
     ministries = [m for m in made if m.recipient.kind == "ministry"]
     prefs = [m for m in made if m.recipient.kind == "prefecture"][:prefectures + 1]
@@ -124,9 +116,7 @@ def fill_replies(made: list[forms.MadeForm], warehouse: Path, out_dir: Path, per
     plan += [(m, "complete") for m in prefs[:-1]] + [(m, "faulty") for m in prefs[-1:]]
     written: dict[str, list[Path]] = {"complete": [], "partial": [], "faulty": []}
     for m, kind in plan:
-        mine = forms.rows_for(rows, m.recipient)
-        assert list(zip(mine["kpi_id"], mine["area_code"])) == m.keys, m.path  # the rows the form asked for
-        answers = {i: _answers(r, period, kind != "partial") for i, r in enumerate(mine.itertuples(index=False))}
+        answers = {i: _answers(r, period, kind != "partial") for i, r in enumerate(m.asked.itertuples(index=False))}
         answers = {i: a for i, a in answers.items() if a}
         if kind == "partial":
             answers = dict(list(answers.items())[: max(1, len(answers) // 2)])
@@ -162,4 +152,4 @@ def make_sample(period: str, out_dir: Path, warehouse: Path | None = None, prefe
     now = now or dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(9, 0))
     made = forms.make_forms(period, out_dir / "様式", warehouse=target, everyone=True, user="shinchoku sample",
                             deadline=last_day + dt.timedelta(days=15), now=now)
-    return made, fill_replies(made, target, out_dir / "回答_合成", period, prefectures)
+    return made, fill_replies(made, out_dir / "回答_合成", period, prefectures)

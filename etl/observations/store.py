@@ -277,35 +277,33 @@ def insert_batch(con: duckdb.DuckDBPyConnection, batch: dict, valid: pd.DataFram
 
 
 COMMENT_COLUMNS = ("kpi_id", "area_code", "period", "progress", "next_steps", "office", "person", "sheet", "row_number")
+REPORT_COLUMNS = ("item_id", "period", "state", "note", "sheet", "row_number")
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: pd.DataFrame,
+                 batch_id: int, is_synthetic: bool) -> int:
+    """Add rows of a batch to a history table of core (never updated: a later batch's row is a revision)."""
+    if rows.empty:
+        return 0
+    frame = rows.reindex(columns=list(columns)).assign(batch_id=batch_id, is_synthetic=is_synthetic)
+    con.register("batch_rows", frame)
+    try:
+        con.execute(f"insert into core.{table} by name select * from batch_rows")
+    finally:
+        con.unregister("batch_rows")
+    return len(frame)
 
 
 def insert_comments(con: duckdb.DuckDBPyConnection, batch_id: int, comments: pd.DataFrame, is_synthetic: bool = False) -> int:
     """Add the commentary rows of a batch (core.kpi_comments); a later batch's row on the same key is its
     next revision (view kpi_comments_history). Returns the number of rows."""
-    if comments.empty:
-        return 0
-    frame = comments.reindex(columns=list(COMMENT_COLUMNS)).assign(batch_id=batch_id, is_synthetic=is_synthetic)
-    con.register("comments_frame", frame)
-    try:
-        con.execute("insert into core.kpi_comments by name select * from comments_frame")
-    finally:
-        con.unregister("comments_frame")
-    return len(frame)
+    return _insert_rows(con, "kpi_comments", COMMENT_COLUMNS, comments, batch_id, is_synthetic)
 
 
 def insert_schedule_reports(con: duckdb.DuckDBPyConnection, batch_id: int, reports: pd.DataFrame,
                             is_synthetic: bool = False) -> int:
     """Add the schedule items' reported states of a batch (core.schedule_reports). Returns the number of rows."""
-    if reports.empty:
-        return 0
-    frame = reports.reindex(columns=["item_id", "period", "state", "note", "sheet", "row_number"]).assign(
-        batch_id=batch_id, is_synthetic=is_synthetic)
-    con.register("reports_frame", frame)
-    try:
-        con.execute("insert into core.schedule_reports by name select * from reports_frame")
-    finally:
-        con.unregister("reports_frame")
-    return len(frame)
+    return _insert_rows(con, "schedule_reports", REPORT_COLUMNS, reports, batch_id, is_synthetic)
 
 
 def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
