@@ -232,7 +232,12 @@ class ScheduleItems(pa.DataFrameModel):
     phases: Series[object] = pa.Field()
     start_basis: Series[str] = pa.Field(isin=["column", "section_column"])
     end_basis: Series[str] = pa.Field(isin=["next_item", "table_end"])
-    section_basis: Series[str] = pa.Field(isin=["label_row", "after_label", "continued_from_previous_page"])
+    section_basis: Series[str] = pa.Field(isin=["label_row", "layout", "narrative"])
+    section_confidence: Series[str] = pa.Field(isin=["high", "medium", "low"])
+    section_alternative: Series[str] = pa.Field(nullable=True)
+    section_label_line: Series[int] = pa.Field(ge=1)
+    narrative_line: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    narrative_score: Series[float] = pa.Field(ge=0, le=1)
     source_file: Series[str]
     source_line: Series[int] = pa.Field(ge=1)
     source_page: Series[int] = pa.Field(ge=1)

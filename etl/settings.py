@@ -12,9 +12,10 @@ DEFAULT_WAREHOUSE = ROOT / "warehouse" / "shinchoku.duckdb"
 DEFAULT_KPI_DEFS = ROOT / "kpi_defs.yaml"
 # The warehouse layout this code reads (core.build_info.schema_version); a file of another version is
 # rebuilt by `shinchoku build`, which keeps its loaded history.
-SCHEMA_VERSION = "8"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras);
+SCHEMA_VERSION = "9"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras);
 # 4: kpi_status_as_of(d, national_only := true); 5: kpi_comments; 6: datacall_forms, datacall_replies;
-# 7: kpi_comments_history.location for commentary typed on the measure page; 8: schedule_reports
+# 7: kpi_comments_history.location for commentary typed on the measure page; 8: schedule_reports;
+# 9: schedule_items section evidence, document_figures, directions
 
 
 def warehouse_sql(name: str) -> str:

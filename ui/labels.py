@@ -122,6 +122,7 @@ ISSUE_KINDS_JA = {
     "missing_national_no": "国の施策番号なし", "missing_pillar": "柱の記載なし", "no_target": "目標値の記載なし",
     "section_in_year_column": "年度の列にある施策群名", "section_without_items": "項目のない施策群",
     "shifted_effect_flags": "期待される効果の列ずれ", "unparsed_target": "読み取れない目標",
+    "uncertain_section": "施策群の判定が不確実", "possible_duplicate_kept": "重複の可能性(別の工程として保持)",
 }
 SEVERITY_JA = {"warning": "要確認", "info": "記録"}
 RULE_JA = {

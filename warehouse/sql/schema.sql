@@ -147,6 +147,11 @@ create table core.schedule_items (
     start_basis   varchar not null,
     end_basis     varchar not null,
     section_basis varchar not null,
+    section_confidence  varchar not null,
+    section_alternative varchar,
+    section_label_line  integer not null,
+    narrative_line      integer,
+    narrative_score     double not null,
     source_file   varchar not null,
     source_line   integer not null,
     source_page   integer not null
