@@ -27,6 +27,7 @@ from etl.reference import METHOD_PARAMS, era_table, check_method_params, ministr
 from etl.schemas import validate
 from etl.sources.measures import parse_measures
 from etl.sources.reported import document_observations, load_spec, reference_indicators
+from etl.sources.directions import load_mapping, measure_direction_rows, parse_directions
 from etl.sources.schedule import parse_schedule
 
 
@@ -71,13 +72,19 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
             f"(manifest.yaml): the file looks truncated or damaged"
         )
     schedule = parse_schedule(_source_file(sources, manifest, "schedule"))
+    directions = parse_directions(_source_file(sources, manifest, "directions"))
+    mapping_path = settings.REFERENCE_DIR / "measure_directions.yaml"
+    measure_directions, problems = measure_direction_rows(load_mapping(mapping_path), directions.directions,
+                                                          set(parsed.measures["measure_no"]))
+    if problems:
+        raise DefinitionsError(f"{mapping_path.name} に誤りがあります:\n" + "\n".join(problems))
     defs, kpi_issues = kpi_defs.generate(parsed.measures, schedule.kpi_texts)
     overrides, _ = kpi_defs.read(defs_path)
     spec = load_spec()
     applied, override_records = kpi_defs.apply_overrides({**defs, **reference_indicators(spec)}, overrides, defs_path.name)
     defs_changed = kpi_defs.write_generated(defs_path, defs) if write_defs else False
 
-    issues = [*parsed.issues, *schedule.issues, *kpi_issues]
+    issues = [*parsed.issues, *schedule.issues, *kpi_issues, *directions.issues]
     tables = {
         "ministries": _ministries(parsed.measures, schedule.items),
         "pillars": pillar_table().copy(),
@@ -88,6 +95,8 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "kpi_overrides": pd.DataFrame(override_records, columns=["kpi_id", "field", "generated_value", "override_value", "reason"]),
         "schedule_sections": schedule.sections[["section_no", "name", "item_count", "source_line"]],
         "schedule_items": schedule.items.drop(columns=["section"]),
+        "directions": directions.directions,
+        "measure_directions": measure_directions,
         "quality_issues": _issues(issues),
         "areas": area_table().copy(),
         "statuses": status_tables()[0],

@@ -219,6 +219,30 @@ class ScheduleSections(pa.DataFrameModel):
         strict = True
 
 
+class Directions(pa.DataFrameModel):
+    direction_no: Series[int] = pa.Field(ge=0, le=5)
+    direction: Series[str] = pa.Field(str_length={"min_value": 2})
+    sub_no: Series[int] = pa.Field(ge=1)
+    sub_id: Series[str] = pa.Field(unique=True, str_matches=r"^D\d-\d+$")
+    sub_measure: Series[str] = pa.Field(str_length={"min_value": 2})
+    description: Series[str] = pa.Field(nullable=True)
+    source_line: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+
+
+class MeasureDirections(pa.DataFrameModel):
+    measure_no: Series[int] = pa.Field(ge=1)
+    role: Series[str] = pa.Field(isin=["primary", "secondary"])
+    direction_no: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, le=5)
+    sub_id: Series[str] = pa.Field(nullable=True)
+    reason: Series[str] = pa.Field(str_length={"min_value": 2})
+
+    class Config:
+        strict = True
+
+
 class ScheduleItems(pa.DataFrameModel):
     item_id: Series[str] = pa.Field(unique=True, str_matches=r"^S\d{2}-I\d{2}$")
     section_no: Series[int] = pa.Field(ge=1)
@@ -360,6 +384,8 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "kpi_overrides": KpiOverrides,
     "schedule_sections": ScheduleSections,
     "schedule_items": ScheduleItems,
+    "directions": Directions,
+    "measure_directions": MeasureDirections,
     "quality_issues": QualityIssues,
 }
 

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts, cockpit, filters, labels, page, state
-from warehouse import datacall_queries, queries
+from warehouse import datacall_queries, document_queries, queries
 
 as_of = page.start("施策詳細")
 options = state.query(queries.measure_options)
@@ -24,6 +24,11 @@ with st.expander("課題・取組概要(全文)"):
     st.markdown("\n".join(f"- {i}" for i in m["overview_items"]) if len(m["overview_items"]) else m["overview"] or "—")
 with st.expander("市町村等への支援策"):
     st.markdown(m["support"] or "—")
+with st.expander("ICT政策の方向性(総務省)との対応"):
+    links = state.query(document_queries.measure_directions, int(no))
+    st.caption("資料間に対応の記載がないため、施策の内容から理由を付けて対応付けたものです。")
+    st.dataframe(placeholder="—", hide_index=True, data=labels.ja_columns(
+        links.assign(role=links["role"].map({"primary": "主", "secondary": "副"}))[["role", "direction", "sub_measure", "reason"]]))
 for url in m["reference_urls"]:
     st.link_button(f"参考URL: {url[:60]}", url)
 

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import charts, cockpit, filters, labels, page, state, tables
-from warehouse import attention, queries
+from warehouse import attention, document_queries, queries
 
 as_of = page.start("柱別", "官民データ活用推進計画の柱ごとの状況")
 pillar = filters.select("柱", "pillar", state.query(queries.pillars),
@@ -28,6 +28,18 @@ with st.expander("表とダウンロード"):  # the charts' text alternative, a
         kind=comparison["kind"].map(labels.KIND_JA)))
     st.dataframe(placeholder="—", data=table, hide_index=True)
     page.download(table, f"pillars_{as_of}")
+
+st.subheader("ICT政策の方向性(総務省)別の状況")
+st.caption("総務省「ICT政策の方向性」の5つの方向性による分類です。資料は施策と対応付けていないため、"
+           "施策ごとに理由を付けて対応付けました(主な対応で集計。対応する方向性のない施策は「(対応なし)」)。")
+directions = state.query(document_queries.direction_comparison, as_of)
+st.plotly_chart(charts.stacked_status(directions[directions["family"] != "trend"], "direction",
+                                     "方向性別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key="direction_bars")
+with st.expander("表とダウンロード"):
+    table = labels.ja_columns(directions[["direction", "kind", "status_label", "kpis"]].assign(
+        kind=directions["kind"].map(labels.KIND_JA)))
+    st.dataframe(placeholder="—", data=table, hide_index=True)
+    page.download(table, f"directions_{as_of}")
 
 cockpit.reporting_table(state.query(attention.reporting_status, as_of, "pillar"), "柱", f"pillars_{as_of}")
 

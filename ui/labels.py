@@ -123,6 +123,9 @@ ISSUE_KINDS_JA = {
     "section_in_year_column": "年度の列にある施策群名", "section_without_items": "項目のない施策群",
     "shifted_effect_flags": "期待される効果の列ずれ", "unparsed_target": "読み取れない目標",
     "uncertain_section": "施策群の判定が不確実", "possible_duplicate_kept": "重複の可能性(別の工程として保持)",
+    "direction_list_by_order": "方向性と小項目の対応(並び順)", "direction_list_unconfirmed": "方向性と小項目の対応が内容と合わない",
+    "sub_measure_joined": "改行をはさむ小項目を結合", "description_heading_differs": "説明の見出しの表記ゆれ",
+    "recovery_description_by_order": "復興の取組の説明(並び順)", "recovery_paragraph_unused": "使わなかった段落",
 }
 SEVERITY_JA = {"warning": "要確認", "info": "記録"}
 RULE_JA = {
@@ -142,7 +145,8 @@ COLUMNS_JA = {
     "is_synthetic": "合成データ", "synthetic": "合成データ", "name": "指標", "area_level": "単位団体",
     "areas": "団体数", "periods": "期間数", "stored_values": "値の数(改訂を含む)", "first_period": "最初の期間",
     "last_period": "最後の期間", "ministry": "府省庁", "status_label": "状況", "kpis": "KPI数", "origin": "種類",
-    "pillar": "柱", "measures": "施策数",
+    "pillar": "柱", "measures": "施策数", "direction": "方向性", "sub_measure": "小項目", "role": "対応",
+    "reason": "理由", "thing": "対象", "as_of_text": "時点(原文)", "quote": "原文", "relation": "関係", "line": "行",
 }
 
 

@@ -157,6 +157,24 @@ create table core.schedule_items (
     source_page   integer not null
 );
 
+create table core.directions (
+    sub_id        varchar primary key,
+    direction_no  integer not null,
+    direction     varchar not null,
+    sub_no        integer not null,
+    sub_measure   varchar not null,
+    description   varchar,
+    source_line   integer not null
+);
+
+create table core.measure_directions (
+    measure_no    integer not null,
+    role          varchar not null,
+    direction_no  integer,
+    sub_id        varchar,
+    reason        varchar not null
+);
+
 create table core.quality_issues (
     issue_id  integer primary key,
     source    varchar not null,
