@@ -106,9 +106,9 @@ def test_a_file_without_schedule_is_an_error(tmp_path):
 def test_a_copy_on_the_next_page_is_removed_and_its_span_conflict_reported(parsed):
     assert 446 not in set(parsed.items["source_line"])
     conflict = next(i for i in parsed.issues if i.kind == "conflicting_duplicate" and i.location == "line 424")
-    assert "2014〜2016年度・2017〜2021年度(line 446)" in conflict.message
+    assert "2014〜2016年度・2017〜2021年度(446行目)" in conflict.message
     removed = next(i for i in parsed.issues if i.kind == "duplicate_row" and i.location == "line 446")
-    assert "line 424" in removed.message
+    assert "424行目" in removed.message
 
 
 def test_a_follow_on_cell_sharing_text_with_another_row_is_kept(parsed):

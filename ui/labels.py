@@ -63,6 +63,10 @@ def location(where: str) -> str:
     for part in text.split(", "):
         if m := re.fullmatch(r"line (\d+)", part):
             parts.append(f"{m.group(1)}行目")
+        elif m := re.fullmatch(r"line (\d+)-(\d+)", part):
+            parts.append(f"{m.group(1)}〜{m.group(2)}行目")
+        elif m := re.fullmatch(r"column (20\d\d)", part):  # a fiscal-year column of the 工程表
+            parts.append(f"{m.group(1)}年度の列")
         elif m := re.fullmatch(r"column (\d+)", part):
             parts.append(f"{m.group(1)}列目")
         elif m := re.fullmatch(r"column (.+)", part):

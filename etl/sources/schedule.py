@@ -236,7 +236,7 @@ def _mark_duplicates(source: str, rows: list[_Row], issues: list[QualityIssue]) 
             issues.append(QualityIssue(
                 source, f"line {keep.line_no}", "conflicting_duplicate",
                 f"重複抽出された工程「{text[:40]}」の期間が一致しません"
-                f"({' / '.join(f'{_spans(v)}(line {next(c.line_no for c in copies if c.spans() == v)})' for v in dict.fromkeys(variants))})。"
+                f"({' / '.join(f'{_spans(v)}({next(c.line_no for c in copies if c.spans() == v)}行目)' for v in dict.fromkeys(variants))})。"
                 f"最も多い{_spans(best)}を採用しました。", None))
         for c in copies:
             if c is not keep:
@@ -244,7 +244,7 @@ def _mark_duplicates(source: str, rows: list[_Row], issues: list[QualityIssue]) 
                 removed += 1
                 issues.append(QualityIssue(
                     source, f"line {c.line_no}", "duplicate_row",
-                    f"抽出時の重複行を除外しました(line {keep.line_no} と同じ工程: 「{text[:30]}」"
+                    f"抽出時の重複行を除外しました({keep.line_no}行目と同じ工程: 「{text[:30]}」"
                     + (f"、期間 {_spans(c.spans())}" if c.spans() != best else "") + ")。", None, "info"))
     return removed
 
