@@ -26,7 +26,9 @@ from etl.observations.store import carry_over_history, refresh_revisions, swappe
 from etl.reference import METHOD_PARAMS, era_table, check_method_params, ministry_table, pillar_table, status_methods, status_tables
 from etl.schemas import validate
 from etl.sources.measures import parse_measures
-from etl.sources.reported import document_observations, load_spec, reference_indicators
+from etl.sources.figures import extract_figures, figure_issues, mapped_observations
+from etl.sources.figures import load_mapping as load_figure_map
+from etl.sources.reported import load_spec, reference_indicators
 from etl.sources.directions import load_mapping, measure_direction_rows, parse_directions
 from etl.sources.schedule import parse_schedule
 
@@ -80,11 +82,16 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         raise DefinitionsError(f"{mapping_path.name} に誤りがあります:\n" + "\n".join(problems))
     defs, kpi_issues = kpi_defs.generate(parsed.measures, schedule.kpi_texts)
     overrides, _ = kpi_defs.read(defs_path)
-    spec = load_spec()
-    applied, override_records = kpi_defs.apply_overrides({**defs, **reference_indicators(spec)}, overrides, defs_path.name)
+    applied, override_records = kpi_defs.apply_overrides({**defs, **reference_indicators(load_spec())}, overrides,
+                                                         defs_path.name)
+    figures = _document_figures(sources, manifest)
+    figure_map = load_figure_map()
+    observed, problems = mapped_observations(figures, figure_map, set(applied))
+    if problems:
+        raise DefinitionsError("figure_map.yaml に誤りがあります:\n" + "\n".join(problems))
     defs_changed = kpi_defs.write_generated(defs_path, defs) if write_defs else False
 
-    issues = [*parsed.issues, *schedule.issues, *kpi_issues, *directions.issues]
+    issues = [*parsed.issues, *schedule.issues, *kpi_issues, *directions.issues, *figure_issues(figures)]
     tables = {
         "ministries": _ministries(parsed.measures, schedule.items),
         "pillars": pillar_table().copy(),
@@ -102,7 +109,9 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "statuses": status_tables()[0],
         "trends": status_tables()[1],
         "eras": era_table(),
-        "document_observations": document_observations(sources, manifest, spec),
+        "document_figures": figures.drop(columns=["excluded"]),
+        "figure_links": _figure_links(figure_map),
+        "document_observations": _document_observations(observed, manifest),
     }
     ids = {"measures": "measure_no", "kpis": "kpi_id", "schedule_items": "item_id", "ministries": "name", "areas": "area_code"}
     validated = {name: validate(name, df, ids.get(name)) for name, df in tables.items()}
@@ -113,6 +122,39 @@ def collect(sources: Path, defs_path: Path, write_defs: bool = True) -> tuple[di
         "defs_sha256": hashlib.sha256(json.dumps(applied, sort_keys=True, default=str).encode()).hexdigest(),
     }
     return validated, meta
+
+
+# Documents whose figures are read (manifest keys); 002 is slides of policy directions without figures.
+_FIGURE_SOURCES = ("schedule", "measures", "survey_2012", "whitepaper")
+
+
+def _document_figures(sources: Path, manifest: dict) -> pd.DataFrame:
+    """Every figure the parser finds in the documents, with the source file and its publication date."""
+    frames = []
+    for key in _FIGURE_SOURCES:
+        path = _source_file(sources, manifest, key)
+        frames.append(extract_figures(path, path.name[:3]).assign(source_file=path.name))
+    df = pd.concat(frames, ignore_index=True)
+    df["published"] = pd.to_datetime(df["published"]).dt.date
+    return df
+
+
+def _figure_links(figure_map: dict) -> pd.DataFrame:
+    rows = [{"figure_id": e["figure"], "kpi_id": e["kpi_id"], "relation": e["relation"], "reason": e["reason"]}
+            for e in figure_map.get("mappings") or []]
+    return pd.DataFrame(rows, columns=["figure_id", "kpi_id", "relation", "reason"])
+
+
+def _document_observations(observed: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """Mapped figures that observe a KPI (exact, or components summed): real observations with the quote
+    as provenance. Proxies stay in document_figures as reference: they are never judged."""
+    files = {m["file"][:3]: m for m in manifest.values()}
+    df = observed[observed["relation"] != "proxy"].copy()
+    df["document_title"] = df["document"].map(lambda d: files[d].get("title"))
+    df["location"] = [f"{files[d]['file']} line {loc.split(' line ', 1)[1]}" for d, loc in zip(df["document"], df["location"])]
+    df["document"] = df["document"].map(lambda d: files[d]["file"])
+    df["known_at"] = pd.to_datetime(df["known_at"])
+    return df.drop(columns=["unit"]).reset_index(drop=True)
 
 
 def _ministries(measures: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

@@ -326,10 +326,48 @@ class DocumentObservations(pa.DataFrameModel):
     quote: Series[str] = pa.Field(str_length={"min_value": 5})
     location: Series[str]
     known_at: Series[pd.Timestamp]
+    relation: Series[str] = pa.Field(isin=["exact", "component"])
+    figure_ids: Series[str]
+    reason: Series[str] = pa.Field(str_length={"min_value": 2})
 
     class Config:
         strict = True
         unique = ["kpi_id", "area_code", "period"]
+
+
+class DocumentFigures(pa.DataFrameModel):
+    figure_id: Series[str] = pa.Field(unique=True, str_matches=r"^\d{3}-L\d{3}-\d+$")
+    document: Series[str] = pa.Field(str_matches=r"^\d{3}$")
+    source_file: Series[str]
+    line: Series[int] = pa.Field(ge=1)
+    value: Series[float]
+    unit: Series[str] = pa.Field(nullable=True)
+    kind: Series[str] = pa.Field(isin=["count", "percent", "money", "rank", "score", "ratio", "sample", "parameter"])
+    thing: Series[str] = pa.Field(nullable=True)
+    as_of_text: Series[str] = pa.Field(nullable=True)
+    as_of: Series[str] = pa.Field(nullable=True)
+    as_of_basis: Series[str] = pa.Field(nullable=True)
+    quote: Series[str] = pa.Field(str_length={"min_value": 2})
+    approx: Series[bool]
+    statement: Series[str]
+    certainty: Series[str] = pa.Field(isin=["high", "medium", "low"])
+    note: Series[str] = pa.Field(nullable=True)
+    context: Series[str] = pa.Field(nullable=True)
+    published: Series[object] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+
+
+class FigureLinks(pa.DataFrameModel):
+    figure_id: Series[str]
+    kpi_id: Series[str] = pa.Field(str_matches=KPI_ID)
+    relation: Series[str] = pa.Field(isin=["exact", "component", "proxy"])
+    reason: Series[str] = pa.Field(str_length={"min_value": 2})
+
+    class Config:
+        strict = True
+        unique = ["figure_id", "kpi_id"]
 
 
 class Statuses(pa.DataFrameModel):
@@ -377,6 +415,8 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "eras": Eras,
     "areas": Areas,
     "document_observations": DocumentObservations,
+    "document_figures": DocumentFigures,
+    "figure_links": FigureLinks,
     "ministries": Ministries,
     "pillars": Pillars,
     "measures": Measures,

@@ -68,6 +68,16 @@ for k in detail.to_dict("records"):
                 origin=origin, period=series["period"].map(labels.period))), hide_index=True)
             page.download(series, f"series_{k['kpi_id']}_{as_of}")
 
+figures = state.query(document_queries.measure_figures, int(no))
+if not figures.empty:
+    st.subheader("資料に記載された数値")
+    st.caption("出典資料の数値のうち、この施策のKPIに対応付けたものです(対応付けは理由とともに確認済み)。"
+               "「参考」はKPIと同じものを数えていないため、判定には使いません。")
+    st.dataframe(placeholder="—", hide_index=True, data=labels.ja_columns(figures.assign(
+        relation=figures["relation"].map(labels.RELATION_JA),
+        value=[labels.number(v, u) for v, u in zip(figures["value"], figures["unit"])],
+    )[["kpi_id", "relation", "value", "as_of_text", "quote", "line", "reason"]]))
+
 cockpit.comment_entry(m, detail, as_of)
 
 st.subheader("関連する可能性のある工程(工程表)")

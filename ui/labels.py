@@ -130,6 +130,7 @@ ISSUE_KINDS_JA = {
     "direction_list_by_order": "方向性と小項目の対応(並び順)", "direction_list_unconfirmed": "方向性と小項目の対応が内容と合わない",
     "sub_measure_joined": "改行をはさむ小項目を結合", "description_heading_differs": "説明の見出しの表記ゆれ",
     "recovery_description_by_order": "復興の取組の説明(並び順)", "recovery_paragraph_unused": "使わなかった段落",
+    "figure_without_date": "時点のない数値", "figure_date_uncertain": "数値の時点が不確実",
 }
 SEVERITY_JA = {"warning": "要確認", "info": "記録"}
 RULE_JA = {
@@ -138,6 +139,7 @@ RULE_JA = {
     "milestone": "期限つきの実施目標: 実施済みの報告で判定", "trend": "目標なし: 傾向のみ(判定の件数に含めない)",
 }
 MODE_JA = {"all_or_nothing": "全件読込", "accept_valid": "正常な行のみ", "synthetic": "合成データ", "datacall": "照会の回答", "comment": "画面入力(取組状況)"}
+RELATION_JA = {"exact": "KPIの値", "component": "合計の一部", "proxy": "参考(近い指標)"}
 ORIGIN_JA = {"load": "報告", "document": "資料の記載", "aggregated": "団体の合計"}
 
 # Column headings for tables shown as they come from a query (the CSV downloads keep them too).

@@ -20,6 +20,18 @@ def direction_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.D
     return con.execute(sql, [as_of]).df()
 
 
+def measure_figures(con: duckdb.DuckDBPyConnection, measure_no: int) -> pd.DataFrame:
+    """Figures of the documents linked to the measure's KPIs: observed ones first, then proxies."""
+    sql = """
+        select f.kpi_id, f.relation, f.value, f.unit, f.as_of_text, f.quote,
+               coalesce(s.title, f.source_file) || ' ' || f.line || '行目' as line, f.reason
+        from document_figures f left join sources s on s.file = f.source_file
+        where f.measure_no = ?
+        order by f.relation = 'proxy', f.kpi_id, f.line
+    """
+    return con.execute(sql, [measure_no]).df()
+
+
 def measure_directions(con: duckdb.DuckDBPyConnection, measure_no: int) -> pd.DataFrame:
     """The directions a measure serves, primary first, with the reason of the mapping."""
     sql = """

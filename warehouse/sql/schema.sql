@@ -157,6 +157,36 @@ create table core.schedule_items (
     source_page   integer not null
 );
 
+-- Every quantitative figure the parser finds in the documents (etl/sources/figures.py), and the
+-- reviewed links from figures to the KPIs they observe (data/reference/figure_map.yaml).
+create table core.document_figures (
+    figure_id    varchar primary key,
+    document     varchar not null,
+    source_file  varchar not null,
+    line         integer not null,
+    value        double not null,
+    unit         varchar,
+    kind         varchar not null,
+    thing        varchar,
+    as_of_text   varchar,
+    as_of        varchar,
+    as_of_basis  varchar,
+    quote        varchar not null,
+    approx       boolean not null,
+    statement    varchar not null,
+    certainty    varchar not null,
+    note         varchar,
+    context      varchar,
+    published    date
+);
+
+create table core.figure_links (
+    figure_id  varchar not null,
+    kpi_id     varchar not null,
+    relation   varchar not null,
+    reason     varchar not null
+);
+
 create table core.directions (
     sub_id        varchar primary key,
     direction_no  integer not null,
@@ -347,6 +377,9 @@ create table core.document_observations (
     quote          varchar not null,
     location       varchar not null,
     known_at       timestamp not null,     -- publication date of the document
+    relation       varchar not null,       -- exact, or component (several figures summed)
+    figure_ids     varchar not null,       -- the document_figures it comes from, comma-separated
+    reason         varchar not null,       -- why the figure observes the KPI (figure_map.yaml)
     revision       bigint not null default 1,    -- as in core.observations
     superseded_at  timestamp
 );

@@ -24,7 +24,7 @@ documents as (
         null::integer as batch_id,
         location,
         document_title as source,
-        null::varchar as note,
+        case relation when 'component' then '複数の数値の合計: ' else '' end || reason as note,
         quote,
         known_at,
         'document' as loaded_by,
