@@ -114,7 +114,24 @@ def demo(warehouse, out, seed, force) -> None:
         sys.exit(2)
     click.echo(f"wrote {result['warehouse']}: {result['rows']} synthetic rows in {result['batches']} batches; "
                f"profiles {result['profiles']}")
-    click.echo(f"start the dashboard on it with: SHINCHOKU_WAREHOUSE={result['warehouse']} streamlit run app.py")
+    click.echo(f"start the dashboard on it with: shinchoku serve --warehouse {result['warehouse']}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file to show (default $SHINCHOKU_WAREHOUSE).")
+@click.option("--port", type=int, default=8501, show_default=True, help="HTTP port.")
+@click.pass_context
+def serve(ctx: click.Context, warehouse: Path | None, port: int) -> None:
+    """Start the dashboard (streamlit run app.py; further options go to Streamlit, e.g. --server.address)."""
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if warehouse:
+        env["SHINCHOKU_WAREHOUSE"] = str(Path(warehouse).resolve())
+    command = [sys.executable, "-m", "streamlit", "run", str(settings.APP), "--server.port", str(port), *ctx.args]
+    # from the app's folder: Streamlit reads .streamlit/config.toml there
+    sys.exit(subprocess.call(command, env=env, cwd=settings.ROOT))
 
 
 @main.group()

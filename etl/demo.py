@@ -48,6 +48,8 @@ class DemoKpi:
     base_fy: int | None
     factor: float | None
     target_kind: str = "absolute"
+    anchor_fy: int | None = None  # the fiscal year of a real figure a document reports for the KPI
+    anchor: float | None = None  # that figure: the synthetic series runs through it, on its scale
 
 
 def profile_of(kpi_id: str, seed: int) -> str:
@@ -59,8 +61,10 @@ def profile_of(kpi_id: str, seed: int) -> str:
 def _kpis(con: duckdb.DuckDBPyConnection) -> list[DemoKpi]:
     rows = con.execute(
         """select kpi_id, area_level, target_value, coalesce(target_fy, 2020), direction, unit, base_fy, target_factor,
-                  target_kind
+                  target_kind, d.fiscal_year, d.value
            from kpis
+           left join (select kpi_id, fiscal_year, value from core.document_observations
+                      qualify row_number() over (partition by kpi_id order by period_end desc) = 1) d using (kpi_id)
            where kind in ('progress', 'effect')
              and (has_target or target_kind = 'milestone' or (area_level = 'national' and direction <> 'unknown'))
            order by kpi_id"""
@@ -148,6 +152,8 @@ def _trend_series(k: DemoKpi, profile: str, rng: np.random.Generator) -> pd.Data
     pace = {"on_track": 0.06, "behind": 0.0, "regressing": -0.03}[profile] * (-1 if k.direction == "decrease" else 1)
     years = list(range(FIRST_FY, LAST_FY + 1))
     start = 40.0 if k.unit == "%" else 1000.0
+    if k.anchor:  # through the real figure, so that real and synthetic values share one scale
+        start = k.anchor / (1 + pace) ** (k.anchor_fy - FIRST_FY)
     values = start * (1 + pace) ** np.arange(len(years)) * (1 + rng.normal(0, 0.002, len(years)))
     return _fy_frame(years, np.round(np.clip(values, 0, 100), 1) if k.unit == "%" else np.round(values))
 
@@ -173,6 +179,10 @@ def generate(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pd.DataFrame, d
             df = _national_series(k, profile, rng)
         frames.append(df.assign(kpi_id=k.kpi_id))
     out = pd.concat(frames, ignore_index=True)
+    # a period a document reports for the KPI keeps its real value alone
+    real = con.execute("select kpi_id, area_code, period from core.document_observations").df()
+    out = out.merge(real.assign(real=True), on=["kpi_id", "area_code", "period"], how="left")
+    out = out[out["real"].isna()].drop(columns="real").reset_index(drop=True)
     out["month"] = out["month"].astype("Int64")
     out["fiscal_year"] = out["fiscal_year"].astype("int64")
     return out, profiles

@@ -222,6 +222,7 @@ class ScheduleSections(pa.DataFrameModel):
 class Directions(pa.DataFrameModel):
     direction_no: Series[int] = pa.Field(ge=0, le=5)
     direction: Series[str] = pa.Field(str_length={"min_value": 2})
+    short_name: Series[str] = pa.Field(str_length={"min_value": 2})
     sub_no: Series[int] = pa.Field(ge=1)
     sub_id: Series[str] = pa.Field(unique=True, str_matches=r"^D\d-\d+$")
     sub_measure: Series[str] = pa.Field(str_length={"min_value": 2})

@@ -50,6 +50,7 @@ class Meeting:
     footer: str = ""
     scale: str = "icons"
     marks: dict = field(default_factory=dict)  # status code → printed mark ({} for the icons)
+    groupings: tuple[str, ...] = ("pillar", "direction")  # the cover's count tables after the ministries
 
 
 def load_meeting(path: Path | None = None, **overrides) -> Meeting:
@@ -60,11 +61,31 @@ def load_meeting(path: Path | None = None, **overrides) -> Meeting:
     if scale != "icons" and scale not in scales:
         raise ValueError(f"scale {scale!r}: choose icons or one of {', '.join(scales)}")
     held = overrides.get("held_on") or data.get("held_on")
+    groupings = tuple(data.get("groupings", Meeting.groupings))
+    if unknown := set(groupings) - set(GROUPINGS):
+        raise ValueError(f"groupings {sorted(unknown)}: choose from {', '.join(GROUPINGS)}")
     return Meeting(
         meeting=overrides.get("meeting") or data.get("meeting", "進捗管理会議"),
         document_no=overrides.get("document_no") if overrides.get("document_no") is not None else data.get("document_no", ""),
         held_on=dt.date.fromisoformat(str(held)) if held else None,
-        footer=data.get("footer", "") or "", scale=scale, marks=dict(scales.get(scale, {})))
+        footer=data.get("footer", "") or "", scale=scale, marks=dict(scales.get(scale, {})), groupings=groupings)
+
+
+def _by_pillar(p, rows: pd.DataFrame) -> tuple[str, list, str]:
+    pillars = mq.pillars(p.con)
+    short = dict(zip(pillars["name"], pillars["short_name"]))
+    order = list(pillars["name"]) + ["(柱なし)"]
+    return "柱別(KPIの件数)", [(short.get(n, n), rows["pillar"] == n) for n in order if (rows["pillar"] == n).any()], ""
+
+
+def _by_direction(p, rows: pd.DataFrame) -> tuple[str, list, str]:
+    order = rows.drop_duplicates("direction").sort_values("direction_order")["direction"]
+    return ("ICT政策の方向性(総務省)別(KPIの件数)", [(d, rows["direction"] == d) for d in order],
+            "施策と方向性の対応は資料に記載がないため、施策ごとに理由を付けて対応付けたものです(主な対応で計上)。")
+
+
+# The cover's count tables besides the ministries (meeting.yaml `groupings`).
+GROUPINGS = {"pillar": _by_pillar, "direction": _by_direction}
 
 
 def previous_month_end(d: dt.date) -> dt.date:
@@ -291,14 +312,14 @@ def _cover(ws, p: Paper) -> None:
                      groups, names, total=len(rows))
         t.line(COUNTING_RULE, size=8)
         t.row += 1
-    t.block()
-    t.line("柱別(KPIの件数)", size=11, bold=True)
-    pillars = mq.pillars(p.con)
-    order = list(pillars["name"]) + ["(柱なし)"]
-    short = dict(zip(pillars["name"], pillars["short_name"]))
-    _count_table(t, [(short.get(n, n), rows["pillar"] == n) for n in order if (rows["pillar"] == n).any()],
-                 groups, names, total=len(rows))
-    t.row += 1
+    for grouping in p.meeting.groupings:
+        title, parts, note = GROUPINGS[grouping](p, rows)
+        t.block()
+        t.line(title, size=11, bold=True)
+        _count_table(t, parts, groups, names, total=len(rows))
+        if note:
+            t.line(note, size=8)
+        t.row += 1
     changed = rows[rows["new_data"]]
     _list(t, p, "今月更新されたKPI", changed, lambda r: f"{reading(r.prev_value, r.unit, r.prev_period).replace(chr(10), ' ')}"
           f" → {reading(r.latest_value, r.unit, r.latest_period).replace(chr(10), ' ')}")
@@ -331,11 +352,14 @@ def _count_table(t: Table, groups_of: list[tuple[str, pd.Series]], groups: pd.Se
     ws.row_dimensions[t.row].height = textfit.row_height([(n.replace("・", "・\n"), textfit.stored_width(62)) for n in names])
     t.row += 1
     for name, mask in groups_of:
-        put(ws, t.row, 1, name, border=GRID)
+        put(ws, t.row, 1, name, border=GRID, alignment=Alignment(wrap_text=True, vertical="center"))
+        # long names (a policy direction's title) wrap: the row grows to show them whole
+        ws.row_dimensions[t.row].height = textfit.row_height([(name, ws.column_dimensions["A"].width)])
         counts = groups[mask].value_counts()
+        middle = Alignment(vertical="center")
         for c, g in enumerate(GROUPS, start=2):
-            put(ws, t.row, c, int(counts.get(g, 0)), "#,##0", border=GRID)
-        put(ws, t.row, 2 + len(GROUPS), int(mask.sum()), "#,##0", border=GRID, font=font(bold=True))
+            put(ws, t.row, c, int(counts.get(g, 0)), "#,##0", border=GRID, alignment=middle)
+        put(ws, t.row, 2 + len(GROUPS), int(mask.sum()), "#,##0", border=GRID, font=font(bold=True), alignment=middle)
         t.row += 1
     counts = groups.value_counts()
     put(ws, t.row, 1, "合計(KPIの実数)", font=font(bold=True), border=GRID)

@@ -60,7 +60,7 @@ for k in detail.to_dict("records"):
         continue
     quotes = series[series["origin"] == "document"] if not series.empty else series
     for q in quotes.itertuples():
-        st.caption(f"出典: {q.source} 「{q.quote}」({labels.location(q.location)})")
+        st.caption(labels.plain(f"出典: {q.source} 「{q.quote}」({labels.location(q.location)})"))
     if not series.empty:
         with st.expander(f"{k['kpi_id']} の値"):
             origin = series["origin"].map(labels.ORIGIN_JA).fillna(series["origin"])
@@ -73,10 +73,15 @@ if not figures.empty:
     st.subheader("資料に記載された数値")
     st.caption("出典資料の数値のうち、この施策のKPIに対応付けたものです(対応付けは理由とともに確認済み)。"
                "「参考」はKPIと同じものを数えていないため、判定には使いません。")
-    st.dataframe(placeholder="—", hide_index=True, data=labels.ja_columns(figures.assign(
-        relation=figures["relation"].map(labels.RELATION_JA),
-        value=[labels.number(v, u) for v, u in zip(figures["value"], figures["unit"])],
-    )[["kpi_id", "relation", "value", "as_of_text", "quote", "line", "reason"]]))
+    for (kpi, relation), group in figures.groupby(["kpi_id", "relation"], sort=False):
+        values = [labels.number(v, u) for v, u in zip(group["value"], group["unit"])]
+        head = f"**{kpi}** {labels.RELATION_JA[relation]}: " + " + ".join(labels.plain(v) for v in values)
+        if relation == "component":
+            head += f" = {labels.plain(labels.number(group['value'].sum(), group['unit'].iloc[0]))}(KPIの値として使用)"
+        st.markdown(head)
+        for f in group.itertuples():
+            st.caption(labels.plain(f"{labels.number(f.value, f.unit)}({f.as_of_text if isinstance(f.as_of_text, str) else '時点の記載なし'})"
+                                        f"「{f.quote}」— {f.line}。理由: {f.reason}"))
 
 cockpit.comment_entry(m, detail, as_of)
 

@@ -35,6 +35,9 @@ st.caption("総務省「ICT政策の方向性」の5つの方向性による分�
 directions = state.query(document_queries.direction_comparison, as_of)
 st.plotly_chart(charts.stacked_status(directions[directions["family"] != "trend"], "direction",
                                      "方向性別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key="direction_bars")
+if (directions["family"] == "trend").any():
+    st.plotly_chart(charts.stacked_status(directions[directions["family"] == "trend"], "direction",
+                                         "方向性別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="direction_trend_bars")
 with st.expander("表とダウンロード"):
     table = labels.ja_columns(directions[["direction", "kind", "status_label", "kpis"]].assign(
         kind=directions["kind"].map(labels.KIND_JA)))

@@ -12,9 +12,15 @@ c2.metric("目標値のあるKPI", summary["with_target"])
 c3.metric("実績値のあるKPI", summary["with_data"])
 
 st.subheader("抽出時の品質課題")
+st.caption("資料の読み取りで確実でなかった箇所と、その扱いです。「要確認」は値が違っている・欠けているおそれがあるもの、"
+           "「判断の記録」は読み取り側で判断して処理したもの(施策群の判定、数値の時点など。判断の根拠と別の読み方を記載)です。")
 severity = st.radio("重要度", ["warning", "info"], horizontal=True, key="severity",
-                    format_func={"warning": "要確認", "info": "処理済みの記録"}.get)
+                    format_func={"warning": "要確認", "info": "判断の記録"}.get)
 issues = state.query(queries.quality_issues, severity)
+kinds = st.multiselect("種別", sorted(set(issues["kind"]), key=lambda k: labels.ISSUE_KINDS_JA.get(k, k)),
+                       format_func=lambda k: labels.ISSUE_KINDS_JA.get(k, k), key="issue_kinds", placeholder="すべての種別")
+if kinds:
+    issues = issues[issues["kind"].isin(kinds)]
 issues = labels.ja_columns(issues.assign(kind=issues["kind"].map(labels.ISSUE_KINDS_JA).fillna(issues["kind"]),
                                          severity=issues["severity"].map(labels.SEVERITY_JA),
                                          location=issues["location"].map(labels.location)))

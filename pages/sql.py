@@ -1,10 +1,9 @@
 """SQL: one read-only query over the documented views, run in an isolated worker process."""
-import re
 
 import streamlit as st
 
-from etl import settings
 from ui import auth, labels, page
+from warehouse import schema_doc
 from warehouse.sandbox import MAX_ROWS, MEMORY_BYTES, TIMEOUT_S, QueryRefused, run_query
 
 page.start("SQL", "文書化されたビュー(docs/schema.md)を読み取り専用で照会できます")
@@ -13,7 +12,7 @@ if not auth.sql_open_to_visitors():
         st.info("SQLでの照会は、ログインした利用者(分析担当・データ登録担当)が使えます。")
     if not auth.current_user("query"):
         st.stop()
-examples = re.findall(r"```sql\n(.*?)```", (settings.ROOT / "docs" / "schema.md").read_text(encoding="utf-8"), flags=re.S)
+examples = schema_doc.examples()
 # every example starts with its title as a Japanese comment (tests/test_docs.py)
 example = st.selectbox("例", examples, index=0, key="example", format_func=lambda s: s.splitlines()[0].removeprefix("-- "))
 sql = st.text_area("SQL", value=example, height=160, key="sql")

@@ -342,24 +342,20 @@ def compare_with_gold(got: pd.DataFrame, gold: pd.DataFrame, label: str) -> tupl
           + ", ".join(f"{k} {v / max(1, tp):.3f}" for k, v in same.items()))
     print("  missed:", sorted((g - o).elements()))
     print("  extra:", sorted((o - g).elements()))
-    return recall, precision
+    return recall, precision, {k: v / max(1, tp) for k, v in same.items()}
 
 
 def test_against_gold_003_004(bundled):
-    path = FIXTURES / "figures_expected.csv"
-    if not path.exists():
-        pytest.skip("tests/fixtures/figures_expected.csv not written yet")
-    gold = pd.read_csv(path, dtype={"file": str, "unit": str, "as_of": str})
+    gold = pd.read_csv(FIXTURES / "figures_expected.csv", dtype={"file": str, "unit": str, "as_of": str})
     got = pd.concat([bundled["003"], bundled["004"]], ignore_index=True)
-    recall, precision = compare_with_gold(got, gold, "003+004")
-    assert recall >= 0.9 and precision >= 0.9
+    recall, precision, rates = compare_with_gold(got, gold, "003+004")
+    # every figure read by hand is found and nothing else; one date differs (004 line 413, doubtful in the gold too)
+    assert recall == precision == 1.0 and rates["kind"] == 1.0 and rates["as_of"] >= 0.99
 
 
 def test_against_gold_narrative_000_001(bundled):
-    path = FIXTURES / "narrative_figures_expected.csv"
-    if not path.exists():
-        pytest.skip("tests/fixtures/narrative_figures_expected.csv not written yet")
-    gold = pd.read_csv(path, dtype={"file": str, "unit": str, "as_of": str})
+    gold = pd.read_csv(FIXTURES / "narrative_figures_expected.csv", dtype={"file": str, "unit": str, "as_of": str})
     got = pd.concat([bundled["000"], bundled["001"]], ignore_index=True)
-    recall, precision = compare_with_gold(got, gold, "000+001 (measured states)")
-    assert recall >= 0.9 and precision >= 0.9
+    recall, precision, rates = compare_with_gold(got, gold, "000+001 (measured states)")
+    # dates differ mostly in how a period is written (its end vs the range): see the printed lists
+    assert recall == precision == 1.0 and rates["as_of_or_range_end"] >= 0.9

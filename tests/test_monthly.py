@@ -212,9 +212,23 @@ def test_cover_counts_are_the_sheets_counts(workbook, soumu):
         shown = [ws.cell(r, heads.index("状況") + 1).value for rs in measure_blocks(ws).values() for r in rs]
         achieved = next(r for r in range(1, total) if cover.cell(r, 1).value == "◎ 達成")
         assert cover.cell(achieved, 2).value == sum(s.startswith("◎ 達成") for s in shown)
-        pillars = next(r for r in range(1, cover.max_row + 1) if str(cover.cell(r, 1).value).startswith("柱別"))
-        pillar_total = next(r for r in range(pillars, cover.max_row + 1) if cover.cell(r, 1).value == "合計(KPIの実数)")
-        assert cover.cell(pillar_total, 6).value == kpis
+        for title in ("柱別", "ICT政策の方向性(総務省)別"):  # either taxonomy counts every KPI once
+            first = next(r for r in range(1, cover.max_row + 1) if str(cover.cell(r, 1).value).startswith(title))
+            last = next(r for r in range(first, cover.max_row + 1) if cover.cell(r, 1).value == "合計(KPIの実数)")
+            assert cover.cell(last, 6).value == kpis
+            assert sum(cover.cell(r, 6).value for r in range(first + 2, last)) == kpis
+
+
+def test_the_cover_groups_by_the_taxonomies_the_settings_name(demo, tmp_path):
+    config = tmp_path / "meeting.yaml"
+    config.write_text("groupings: [direction]\n", encoding="utf-8")
+    cover = write(demo, tmp_path / "d.xlsx", meeting=load_meeting(config))["表紙"]
+    names = [str(c.value) for c in cover["A"] if c.value]
+    assert any(n.startswith("ICT政策の方向性") for n in names) and not any(n.startswith("柱別") for n in names)
+    assert "① 地域ICT人材の育成・活用の推進" in names and "(対応なし)" in names
+    config.write_text("groupings: [pillar, ministry_size]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="groupings"):
+        load_meeting(config)
 
 
 def test_the_meeting_settings_and_scales(demo, tmp_path):

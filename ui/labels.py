@@ -57,8 +57,8 @@ def location(where: str) -> str:
     """A place in a source document in Japanese, without its stored file name: '004_….txt line 453' →
     'テキスト版 453行目'; 'line 361, 施策 No 5, column 対応する柱' → '361行目、施策 No 5、列「対応する柱」'."""
     text = str(where)
-    if m := re.fullmatch(r"\S+\.txt line (\d+)", text):
-        return f"テキスト版 {m.group(1)}行目"
+    if m := re.fullmatch(r"\S+\.txt line (\d+(?:, \d+)*)", text):  # one line, or the lines of a sum
+        return f"テキスト版 {m.group(1).replace(', ', '、')}行目"
     parts = []
     for part in text.split(", "):
         if m := re.fullmatch(r"line (\d+)", part):
@@ -126,13 +126,19 @@ ISSUE_KINDS_JA = {
     "missing_national_no": "国の施策番号なし", "missing_pillar": "柱の記載なし", "no_target": "目標値の記載なし",
     "section_in_year_column": "年度の列にある施策群名", "section_without_items": "項目のない施策群",
     "shifted_effect_flags": "期待される効果の列ずれ", "unparsed_target": "読み取れない目標",
+    "unknown_ministry": "府省庁一覧にない府省庁名", "ambiguous_effect_flags": "期待される効果の列が不明確",
+    "unknown_pillar": "既知でない柱名", "unreadable_listing": "掲載時期を読めない",
     "uncertain_section": "施策群の判定が不確実", "possible_duplicate_kept": "重複の可能性(別の工程として保持)",
     "direction_list_by_order": "方向性と小項目の対応(並び順)", "direction_list_unconfirmed": "方向性と小項目の対応が内容と合わない",
     "sub_measure_joined": "改行をはさむ小項目を結合", "description_heading_differs": "説明の見出しの表記ゆれ",
     "recovery_description_by_order": "復興の取組の説明(並び順)", "recovery_paragraph_unused": "使わなかった段落",
+    "direction_title_differs": "方向性の見出しの表記ゆれ", "sub_numbering_gap": "小項目の番号の欠け",
+    "description_duplicate": "同じ小項目の説明が複数", "description_unmatched": "対応する小項目のない説明",
+    "recovery_description_missing": "復興の取組の説明なし", "recovery_description_unconfirmed": "復興の取組の説明の対応が未確認",
+    "recovery_heading_unconfirmed": "復興の取組の見出しが未確認",
     "figure_without_date": "時点のない数値", "figure_date_uncertain": "数値の時点が不確実",
 }
-SEVERITY_JA = {"warning": "要確認", "info": "記録"}
+SEVERITY_JA = {"warning": "要確認", "info": "判断の記録"}
 RULE_JA = {
     "growth": "数値目標と期限: 実際の伸びと必要な伸びの比(成長率比)で判定", "maintain": "維持すべき目標: 下回らないかで判定",
     "annual": "毎年の目標: 最新の値で判定", "no_deadline": "期限のない数値目標: 到達していれば達成、未達なら傾向",

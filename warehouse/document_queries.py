@@ -11,7 +11,7 @@ import pandas as pd
 def direction_comparison(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """KPI status counts per policy direction of 002 (a measure under its primary direction)."""
     sql = """
-        select case when ds.direction_no > 0 then chr(9311 + ds.direction_no) || ' ' else '' end || ds.direction as direction,
+        select case when ds.direction_no > 0 then chr(9311 + ds.direction_no) || ' ' else '' end || ds.short_name as direction,
                ds.kind, ds.status, ds.status_label, s.color, s.sort_order, s.family, ds.kpis, ds.direction_no
         from direction_status_as_of(?) ds
         join statuses s on s.code = ds.status

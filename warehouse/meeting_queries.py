@@ -29,6 +29,9 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
         )
         select m.measure_no, m.title, m.lead_ministries, coalesce(m.pillar, '(柱なし)') as pillar,
                coalesce(pl.short_name, '(柱なし)') as pillar_short, coalesce(pl.sort_order, 999) as pillar_order,
+               case when md.direction_no > 0 then chr(9311 + md.direction_no) || ' ' else '' end
+                   || coalesce(md.direction, '(対応なし)') as direction,
+               coalesce(md.direction_no, 99) as direction_order,
                n.kpi_id, n.kind, n.name, k.source_text, k.target_text, n.unit, n.base_value, n.base_period,
                n.latest_value, n.latest_period, n.latest_date, n.target_value, n.target_fy, n.target_date,
                n.achievement_ratio, n.status_rule, n.status, s.label as status_label, s.icon as status_icon,
@@ -50,6 +53,7 @@ def report_rows(con: duckdb.DuckDBPyConnection, as_of: dt.date, previous: dt.dat
         join kpis k using (kpi_id)
         join measures m on m.measure_no = n.measure_no
         left join pillars pl on pl.name = m.pillar
+        left join measure_directions md on md.measure_no = m.measure_no and md.role = 'primary'
         join statuses s on s.code = n.status
         join status_methods sm on sm.method = n.status_method
         left join prev p using (kpi_id)

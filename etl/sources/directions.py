@@ -570,6 +570,14 @@ def _entry_rows(where: str, entry: dict, no: int, sub_ids: dict[str, int], direc
     return rows
 
 
+def with_short_names(directions: pd.DataFrame, mapping: dict) -> tuple[pd.DataFrame, list[str]]:
+    """The directions with the short name the mapping gives each (for charts); a direction without one is a problem."""
+    names = {int(k): str(v) for k, v in (mapping.get("short_names") or {}).items()}
+    missing = sorted(set(directions["direction_no"].astype(int)) - set(names))
+    problems = [f"{MAPPING_FILE}: short_names に方向性 {missing} の短い名前がありません"] if missing else []
+    return directions.assign(short_name=directions["direction_no"].map(names)), problems
+
+
 def measure_direction_rows(mapping: dict, directions: pd.DataFrame,
                            measure_nos: set[int]) -> tuple[pd.DataFrame, list[str]]:
     """Rows of measure_directions (one primary per measure, optional secondaries) and the mapping's problems.

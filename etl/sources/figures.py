@@ -946,7 +946,7 @@ def _figure_row(document, line, n, sentence, fig, mentions, ctx, previous, publi
         "approx": approx,
         "statement": statement,
         "excluded": excluded,
-        "certainty": "medium" if medium else "high",
+        "certainty": "low" if not key else "medium" if medium else "high",
         "note": "; ".join(dict.fromkeys(n for n in notes if n)) or None,
         "context": ctx.heading or None,
         "published": published,

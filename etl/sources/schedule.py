@@ -105,7 +105,7 @@ def parse_schedule(path: Path) -> ParsedSchedule:
 
 
 _CONFIDENCE = {"high": "高", "medium": "中", "low": "低"}
-_BASIS = {"label_row": "施策群名と同じ行にあるため", "layout": "表の配置から", "narrative": "本文(4. 国の重点的な取組)の記述との一致から"}
+_BASIS = {"label_row": "施策群名と同じ行にあるため", "layout": "表の配置(施策群名の位置と前後の行)から", "narrative": "本文(4. 国の重点的な取組)の記述との一致から"}
 
 
 @dataclass
@@ -166,7 +166,7 @@ def _read_rows(source: str, lines: list[str], issues: list[QualityIssue]) -> lis
             issues.append(
                 QualityIssue(source, f"line {line_no}, column 施策群", "merged_section_labels",
                              f"1つのセルに{len(labels)}つの施策群名があります: " + " / ".join(labels)
-                             + "。各行の施策群は配置と本文の記述から判断しました(uncertain_section を参照)。", None, "info")
+                             + "。各行の施策群は配置と本文の記述から判断しました(確実でない行は「施策群の判定が不確実」に記載)。", None, "info")
             )
         starts = sorted(item_cells)
         if stray_item:
@@ -387,6 +387,9 @@ def _assign_sections(source: str, rows: list[_Row], labels: list[str], narrative
                 basis, confidence = "layout", "low"
             heading = narrative.get(r.section, (None, ""))[0]
             b = _bigrams(" ".join(x["title"] for x in r.cells), stop)
+            own = _match(b, texts[r.section], weight)
+            if basis == "narrative" and alternative is not None and own < _match(b, texts[cands[alternative]], weight) + 0.05:
+                basis = "layout"  # its own words do not decide: the rows around it (a block is contiguous) did
             if basis == "layout" and confidence == "high" and r.cells:
                 # forced by the layout: still say so when another section's description fits far better
                 fits = {name: _match(b, texts[name], weight) for name in labels}
@@ -397,7 +400,7 @@ def _assign_sections(source: str, rows: list[_Row], labels: list[str], narrative
                 "section_basis": basis, "section_confidence": confidence,
                 "section_alternative": alternative_name or (cands[alternative] if confidence != "high" and alternative is not None else None),
                 "section_label_line": label_line[r.section], "narrative_line": heading,
-                "narrative_score": round(_match(b, texts[r.section], weight), 3),
+                "narrative_score": round(own, 3),
             }
         previous = cands[chosen[-1]]
     by_line = {r.line_no: r for r in rows}

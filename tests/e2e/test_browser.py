@@ -95,7 +95,7 @@ PAGES = [
     (f"measure?as_of={AS_OF}&measure=64", "施策詳細", choose("施策", "No 37")),
     ("measures", "施策一覧", choose("柱", "個人番号カードの普及及び活用")),
     (f"schedule?as_of={AS_OF}", "工程表", choose("府省庁", "文部科学省")),
-    ("quality", "データ品質", click("処理済みの記録")),
+    ("quality", "データ品質", click("判断の記録")),
     (f"export?as_of={AS_OF}", "資料出力", choose("府省庁(主担当の施策のみ)", "総務省")),
     ("sql", "SQL", run_sql),
 ]

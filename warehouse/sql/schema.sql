@@ -191,6 +191,7 @@ create table core.directions (
     sub_id        varchar primary key,
     direction_no  integer not null,
     direction     varchar not null,
+    short_name    varchar not null,
     sub_no        integer not null,
     sub_measure   varchar not null,
     description   varchar,

@@ -11,6 +11,7 @@ final as (
     select
         d.direction_no,
         d.direction,
+        d.short_name,
         d.sub_no,
         d.sub_id,
         d.sub_measure,

@@ -71,14 +71,16 @@ select *, cast(as_of as date) as as_of from final;
 -- The same by policy direction of 002 (a measure counts under its primary direction; none fits: '(対応なし)').
 create or replace macro direction_status_as_of(as_of) as table
 with ks as (
-    select k.* exclude (direction), coalesce(d.direction_no, -1) as direction_no, coalesce(d.direction, '(対応なし)') as direction
+    select k.* exclude (direction), coalesce(d.direction_no, -1) as direction_no, coalesce(d.direction, '(対応なし)') as direction,
+           coalesce(d.short_name, '(対応なし)') as short_name
     from kpi_status_as_of(as_of, national_only := true) k
     join core.measure_directions md on md.measure_no = k.measure_no and md.role = 'primary'
-    left join (select distinct direction_no, direction from core.directions) d on d.direction_no = md.direction_no
+    left join (select distinct direction_no, direction, short_name from core.directions) d on d.direction_no = md.direction_no
     where k.kind in ('progress', 'effect')
 ),
 final as (
-    select direction_no, any_value(direction) as direction, kind, status, any_value(st.label) as status_label,
+    select direction_no, any_value(direction) as direction, any_value(short_name) as short_name, kind, status,
+           any_value(st.label) as status_label,
            count(distinct measure_no) as measures, count(*) as kpis, bool_or(includes_synthetic) as includes_synthetic
     from ks left join core.statuses st on st.code = ks.status
     group by direction_no, kind, status
