@@ -124,14 +124,15 @@ def demo(warehouse, out, seed, force) -> None:
 def serve(ctx: click.Context, warehouse: Path | None, port: int) -> None:
     """Start the dashboard (streamlit run app.py; further options go to Streamlit, e.g. --server.address)."""
     import os
-    import subprocess
 
-    env = dict(os.environ)
+    from streamlit.web import cli as streamlit_cli
+
     if warehouse:
-        env["SHINCHOKU_WAREHOUSE"] = str(Path(warehouse).resolve())
-    command = [sys.executable, "-m", "streamlit", "run", str(settings.APP), "--server.port", str(port), *ctx.args]
-    # from the app's folder: Streamlit reads .streamlit/config.toml there
-    sys.exit(subprocess.call(command, env=env, cwd=settings.ROOT))
+        os.environ["SHINCHOKU_WAREHOUSE"] = str(Path(warehouse).resolve())
+    os.chdir(settings.ROOT)  # Streamlit reads .streamlit/config.toml from the working folder
+    # in this process (no child left running when a service manager stops `shinchoku serve`)
+    sys.argv = ["streamlit", "run", str(settings.APP), "--server.port", str(port), *ctx.args]
+    sys.exit(streamlit_cli.main())
 
 
 @main.group()

