@@ -178,6 +178,63 @@ def export_monthly(as_of, ministry, held_on, document_no, scale, config, out, wa
 SHOWN_ERRORS = 10  # per reply file; a form filled with one mistake throughout would print thousands of lines
 
 
+@export.command("parquet")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the status and observation snapshots (default today).")
+@click.option("--force", is_flag=True, help="Replace an existing export folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+def export_parquet(out, as_of, force, as_json, warehouse) -> None:
+    """Every documented view as Parquet (for Spark, Trino, BigQuery, polars, R), with manifest.json."""
+    import json
+
+    from exports.engines import ExportExists, export_parquet as run
+    from warehouse.db import connect_readonly
+
+    try:
+        con = connect_readonly(warehouse)
+    except ShinchokuError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    try:
+        manifest = run(con, out, as_of.date() if as_of else None, force)
+    except ExportExists as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
+    else:
+        rows = sum(v["rows"] for v in manifest["views"].values())
+        click.echo(f"wrote {out}: {len(manifest['views'])} views, {rows:,} rows, as of {manifest['as_of']}")
+
+
+@export.command("duckdb")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Output file.")
+@click.option("--compat", default="v1.5", show_default=True, help="Storage format of the copy: v1.5 or v1.4.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--warehouse", type=click.Path(path_type=Path), help="Warehouse file (default $SHINCHOKU_WAREHOUSE).")
+def export_duckdb(out, compat, force, as_json, warehouse) -> None:
+    """A copy of the warehouse that DuckDB 1.x tools (CLI, DBeaver, R, Node) can open."""
+    import json
+
+    from exports.engines import ExportExists, export_duckdb as run
+
+    source = settings.warehouse_path(warehouse)
+    if not source.exists():
+        click.echo(f"error: {source}: no warehouse yet; run `shinchoku build`", err=True)
+        sys.exit(2)
+    try:
+        result = run(source, out, compat, force)
+    except (ExportExists, ValueError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else
+               f"wrote {out}: storage {result['storage_version']}, {result['bytes']:,} bytes")
+
+
 @main.group()
 def datacall() -> None:
     """The monthly data call (照会): request forms out, replies in."""
