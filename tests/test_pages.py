@@ -364,3 +364,11 @@ def test_reporting_status_turns_no_data_into_a_task_list(demo, monkeypatch):
         plan = con.execute("select count(*) from kpis k join measures m using (measure_no) "
                            "cross join unnest(m.lead_ministries) u(ministry) where k.kind in ('progress', 'effect')").fetchall()
     assert table["KPI"].sum() == plan[0][0]
+
+
+@pytest.mark.parametrize("page", ["overview", "measure", "quality"])
+def test_pages_render_when_the_file_is_released_between_queries(page, demo, monkeypatch):
+    """The Windows mode (each query attaches and lets go of the file, so a writer can swap it), forced here."""
+    monkeypatch.setenv("SHINCHOKU_RELEASE_FILE", "1")
+    at = open_page(page, demo, monkeypatch, {"as_of": "2021-03-31"})
+    assert not at.exception and (page == "quality" or charts(at) > 0)

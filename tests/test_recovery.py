@@ -149,3 +149,56 @@ def test_check_warehouse_accepts_a_good_file(wh):
     store.check_warehouse(wh)
     with pytest.raises(WarehouseDamaged):
         store.check_warehouse(wh.with_name("missing.duckdb"))
+
+
+# ---------------------------------------------------------------- Windows: a file a reader holds open
+
+
+def test_a_swap_waits_while_a_reader_holds_the_file_the_way_windows_refuses(built, tmp_path, monkeypatch):
+    """Windows refuses os.replace onto an open file (PermissionError); forced here, the writer retries."""
+    from etl.observations import store
+
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(built, wh)
+    real, refusals = os.replace, []
+
+    def held_for_a_moment(src, dst):
+        if len(refusals) < 3:
+            refusals.append(dst)
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        real(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", held_for_a_moment)
+    with store.writer_lock(wh), store.swapped(wh) as con:
+        con.execute("insert into core.build_info values ('probe', 'new')")
+    assert len(refusals) == 3
+    assert duckdb.connect(str(wh), read_only=True).execute(
+        "select value from core.build_info where key = 'probe'").fetchall() == [("new",)]
+
+
+def test_a_reader_that_never_lets_go_stops_the_writer_cleanly(built, tmp_path, monkeypatch):
+    from etl.errors import WarehouseBusy
+    from etl.observations import store
+
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(built, wh)
+    before = wh.read_bytes()
+    monkeypatch.setenv("SHINCHOKU_SWAP_TIMEOUT", "0.3")
+
+    def always_held(src, dst):
+        raise PermissionError(13, "being used by another process")
+
+    monkeypatch.setattr(store.os, "replace", always_held)
+    with pytest.raises(WarehouseBusy, match="読み取っているツールを閉じてから"):
+        with store.writer_lock(wh), store.swapped(wh) as con:
+            con.execute("insert into core.build_info values ('probe', 'new')")
+    assert wh.read_bytes() == before
+    assert not list(tmp_path.glob(".w.duckdb.write-*"))
+
+
+def test_on_windows_the_dashboard_releases_the_file_between_queries(monkeypatch):
+    from warehouse.db import holds_file_open
+
+    assert holds_file_open() == (os.name != "nt")
+    monkeypatch.setenv("SHINCHOKU_RELEASE_FILE", "1")  # the Windows mode, forced
+    assert not holds_file_open()

@@ -10,7 +10,7 @@ import streamlit as st
 from etl import settings
 from etl.errors import WarehouseDamaged
 from warehouse import queries
-from warehouse.db import WarehouseMissing, WarehouseOutdated, connect_readonly, cursor, version
+from warehouse.db import WarehouseMissing, WarehouseOutdated, connect_readonly, cursor, holds_file_open, version
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -33,11 +33,19 @@ def _stop(error: Exception) -> None:
     st.stop()
 
 
+def _reader(path: str, file_version: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
+    """A cursor on the shared connection; on Windows a connection of its own, which lets the file go when the
+    caller drops it, so that a writer can swap the file (warehouse.db.holds_file_open)."""
+    if not holds_file_open():
+        return connect_readonly(Path(path))
+    return cursor(_connection(path, file_version))
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """A cursor on the current warehouse (cursors are cheap and safe to use per thread); stops the page if none."""
     path = settings.warehouse_path()
     try:
-        return cursor(_connection(str(path), version(path)))
+        return _reader(str(path), version(path))
     except (WarehouseMissing, WarehouseDamaged) as e:
         _stop(e)
         raise  # for type checkers: st.stop() does not return
@@ -45,8 +53,7 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _has_synthetic(path: str, file_version: tuple[int, int, int]) -> bool:
-    con = cursor(_connection(path, file_version))
-    return queries.has_synthetic(con)
+    return queries.has_synthetic(_reader(path, file_version))
 
 
 def demo_banner() -> None:
@@ -65,7 +72,7 @@ def demo_banner() -> None:
 def _cached(name: str, path: str, file_version: tuple[int, int, int], args: tuple):
     """name: 'module:function' of a query module under warehouse/ (warehouse.queries, warehouse.attention, …)."""
     module, _, function = name.rpartition(":")
-    return getattr(importlib.import_module(module), function)(cursor(_connection(path, file_version)), *args)
+    return getattr(importlib.import_module(module), function)(_reader(path, file_version), *args)
 
 
 def query(fn, *args):

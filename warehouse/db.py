@@ -37,6 +37,13 @@ def version(path: Path | None = None) -> tuple[int, int, int]:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def holds_file_open() -> bool:
+    """Whether the dashboard may keep the warehouse attached between queries. Not on Windows, where an
+    open file cannot be replaced: there each query attaches and releases it, so a load can swap the file
+    in a gap (etl.observations.store.replace_file). $SHINCHOKU_RELEASE_FILE=1 forces that mode anywhere."""
+    return os.name != "nt" and os.environ.get("SHINCHOKU_RELEASE_FILE", "") in ("", "0")
+
+
 def connect_readonly(path: Path | None = None, threads: int = 2, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the warehouse attached READ_ONLY as the default database."""
     p = settings.warehouse_path(path)

@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +38,31 @@ JST = ZoneInfo("Asia/Tokyo")
 HISTORY_TABLES = ("obs_batches", "observations", "obs_quarantine", "kpi_comments", "datacall_forms", "datacall_form_rows",
                   "datacall_replies", "schedule_reports")
 LOCK_TIMEOUT_S = 120.0  # override with $SHINCHOKU_LOCK_TIMEOUT
+SWAP_TIMEOUT_S = 30.0  # override with $SHINCHOKU_SWAP_TIMEOUT
+
+
+def replace_file(tmp: Path, path: Path, timeout_s: float | None = None) -> None:
+    """os.replace(tmp, path), waiting while a reader holds path open.
+
+    On POSIX a reader never blocks the swap: it keeps reading the old file. Windows refuses to replace a
+    file another process has open, so there the dashboard releases the file between queries
+    (warehouse.db.holds_file_open) and this retries until a gap, for at most timeout_s (default
+    $SHINCHOKU_SWAP_TIMEOUT or 30 s); then it stops with WarehouseBusy and the live file is unchanged.
+    """
+    if timeout_s is None:
+        timeout_s = float(os.environ.get("SHINCHOKU_SWAP_TIMEOUT", SWAP_TIMEOUT_S))
+    deadline, pause = time.monotonic() + timeout_s, 0.05
+    while True:
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"{path}: ほかのプロセスがファイルを開いたままのため、{timeout_s:g}秒以内に置き換えられませんでした"
+                                    "(Windows では読み取り中のファイルを置き換えられません)。読み取っているツールを閉じてから、"
+                                    "もう一度実行してください。データウェアハウスは変更されていません") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 KEEP_GENERATIONS = 3  # override with $SHINCHOKU_KEEP_GENERATIONS
 
 
@@ -165,7 +191,7 @@ def restore(path: Path, generation: Path | None = None) -> Path:
             keep_generation(path, label)
         tmp = temp_path(path)
         shutil.copyfile(chosen, tmp)
-        os.replace(tmp, path)
+        replace_file(tmp, path)
         return chosen
 
 
@@ -192,7 +218,7 @@ def swapped(path: Path, copy: bool = True, copy_from: Path | None = None) -> Ite
         con.execute("checkpoint")
         con.close()
         keep_generation(path)
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     finally:
         with contextlib.suppress(Exception):
             con.close()
