@@ -282,10 +282,16 @@ def test_cli_ministry_edition_and_an_unknown_ministry(demo, tmp_path, monkeypatc
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(tmp_path / "進捗管理_令和3年3月_国土交通省.xlsx")
     assert "国土交通省" in wb["表紙"].cell(2, 1).value
-    for args in (["--ministry", "経産省"], ["--ministry", "存在しない省"], ["--scale", "stars"]):
+    res = CliRunner().invoke(main, ["export", "monthly", "--as-of", "2021-03-31", "--warehouse", str(demo),
+                                    "--ministry", "経産省"])  # the abbreviation the sources use
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "進捗管理_令和3年3月_経済産業省.xlsx").exists()
+    for args in (["--ministry", "存在しない省"], ["--scale", "stars"], ["--as-of", "1921-03-31"]):
         res = CliRunner().invoke(main, ["export", "monthly", "--as-of", "2021-03-31", "--warehouse", str(demo), *args])
         assert res.exit_code == 2 and "error" in res.output, res.output
-    assert not (tmp_path / "進捗管理_令和3年3月_経産省.xlsx").exists()
+    res = CliRunner().invoke(main, ["export", "monthly", "--as-of", "2021-03-31", "--warehouse", str(demo),
+                                    "--ministry", "存在しない省"])
+    assert "指定できる名前: " in res.output and "経済産業省" in res.output
 
 
 def test_where_a_schedule_item_stands_at_the_report_date():

@@ -70,10 +70,10 @@ def test_overwritten_warehouse_is_named_and_restorable(wh, tmp_path, defs):
     load_files([csv(tmp_path, "a.csv", 1)], wh)
     wh.write_bytes(b"pwned\n")
     res = cli("build", "--warehouse", str(wh), "--defs", str(defs), "--no-write-defs")
-    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.exit_code == 4 and "Traceback" not in res.output  # EXIT.DAMAGED
     assert "壊れている" in res.output and "shinchoku restore" in res.output
     res = cli("observations", "load", "--warehouse", str(wh), str(csv(tmp_path, "b.csv", 2)))
-    assert res.exit_code == 2 and "壊れている" in res.output and "shinchoku restore" in res.output
+    assert res.exit_code == 4 and "壊れている" in res.output and "shinchoku restore" in res.output
     assert wh.read_bytes() == b"pwned\n"  # nothing was written over the evidence
     listing = cli("restore", "--list", "--warehouse", str(wh))
     assert "読み込み可" in listing.output

@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from etl import settings
-from etl.errors import WarehouseBusy, WarehouseDamaged
+from etl.errors import ShinchokuError, WarehouseBusy, WarehouseDamaged
 from etl.text import date_to_wareki
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -181,7 +181,7 @@ def restore(path: Path, generation: Path | None = None) -> Path:
             except WarehouseDamaged:
                 continue
         if chosen is None:
-            raise WarehouseDamaged(f"{path}: 戻せる世代がありません(読める世代が {generations_dir(path)} にありません)")
+            raise ShinchokuError(f"{path}: 戻せる世代がありません(読める世代が {generations_dir(path)} にありません)")
         if path.exists():
             try:
                 check_warehouse(path)
