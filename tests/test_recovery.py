@@ -202,3 +202,20 @@ def test_on_windows_the_dashboard_releases_the_file_between_queries(monkeypatch)
     assert holds_file_open() == (os.name != "nt")
     monkeypatch.setenv("SHINCHOKU_RELEASE_FILE", "1")  # the Windows mode, forced
     assert not holds_file_open()
+
+
+def test_the_lock_without_os_locking_queues_writers_and_names_the_holder(built, tmp_path, monkeypatch):
+    """The non-POSIX path: SHINCHOKU_SOFT_LOCK=1 (network shares) locks by the lock file's existence."""
+    from etl.errors import WarehouseBusy
+    from etl.observations import store
+
+    monkeypatch.setenv("SHINCHOKU_SOFT_LOCK", "1")
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(built, wh)
+    with store.writer_lock(wh):
+        assert (tmp_path / "w.duckdb.lock").exists()
+        with pytest.raises(WarehouseBusy, match="プロセス"):
+            with store.writer_lock(wh, timeout_s=0.2):
+                pass
+    with store.writer_lock(wh, timeout_s=0.2):  # released: the next writer gets it
+        pass

@@ -86,7 +86,10 @@ def writer_lock(path: Path, timeout_s: float | None = None) -> Iterator[None]:
         timeout_s = float(os.environ.get("SHINCHOKU_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
     lock_path = path.with_name(path.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(lock_path, timeout=timeout_s)
+    # FileLock is the OS's own lock (fcntl on POSIX, msvcrt on Windows). A warehouse on a network share
+    # (SMB, NFS) may not honour it: SHINCHOKU_SOFT_LOCK=1 uses a lock file's existence instead.
+    kind = filelock.SoftFileLock if os.environ.get("SHINCHOKU_SOFT_LOCK", "") not in ("", "0") else filelock.FileLock
+    lock = kind(lock_path, timeout=timeout_s)
     try:
         lock.acquire()
     except filelock.Timeout:
