@@ -22,7 +22,7 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 from etl.errors import DefinitionsError, QualityIssue
 from etl.kpi_parse import Indicator, parse_target, split_indicators, target_date
-from etl.reference import METHOD_PARAMS, check_method_params, method_param_problem, status_methods
+from etl.reference import METHOD_PARAMS, method_param_problem, status_methods
 
 MARKER = "# ===== GENERATED BELOW by `shinchoku build`: edit `overrides` above instead ====="
 HEADER = """\

@@ -18,31 +18,13 @@ else:
 st.subheader("柱の比較(全国KPIの状況)")
 statuses = state.query(queries.statuses)
 comparison = state.query(queries.pillar_comparison, as_of)
-st.plotly_chart(charts.stacked_status(comparison[comparison["family"] != "trend"], "pillar_short",
-                                     "柱別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key="pillar_bars")
-if (comparison["family"] == "trend").any():
-    st.plotly_chart(charts.stacked_status(comparison[comparison["family"] == "trend"], "pillar_short",
-                                         "柱別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="pillar_trend_bars")
-with st.expander("表とダウンロード"):  # the charts' text alternative, as on 府省庁別
-    table = labels.ja_columns(comparison[["pillar", "kind", "status_label", "kpis"]].assign(
-        kind=comparison["kind"].map(labels.KIND_JA)))
-    st.dataframe(placeholder="—", data=table, hide_index=True)
-    page.download(table, f"pillars_{as_of}")
+cockpit.status_comparison(comparison, "pillar_short", "柱", statuses, "pillar", "pillar", f"pillars_{as_of}")
 
 st.subheader("ICT政策の方向性(総務省)別の状況")
 st.caption("総務省「ICT政策の方向性」の5つの方向性による分類です。資料は施策と対応付けていないため、"
            "施策ごとに理由を付けて対応付けました(主な対応で集計。対応する方向性のない施策は「(対応なし)」)。")
-directions = state.query(document_queries.direction_comparison, as_of)
-st.plotly_chart(charts.stacked_status(directions[directions["family"] != "trend"], "direction",
-                                     "方向性別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key="direction_bars")
-if (directions["family"] == "trend").any():
-    st.plotly_chart(charts.stacked_status(directions[directions["family"] == "trend"], "direction",
-                                         "方向性別の目標なし・傾向(目標のないKPIのデータの動き)", statuses), key="direction_trend_bars")
-with st.expander("表とダウンロード"):
-    table = labels.ja_columns(directions[["direction", "kind", "status_label", "kpis"]].assign(
-        kind=directions["kind"].map(labels.KIND_JA)))
-    st.dataframe(placeholder="—", data=table, hide_index=True)
-    page.download(table, f"directions_{as_of}")
+cockpit.status_comparison(state.query(document_queries.direction_comparison, as_of), "direction", "方向性", statuses,
+                          "direction", "direction", f"directions_{as_of}")
 
 cockpit.reporting_table(state.query(attention.reporting_status, as_of, "pillar"), "柱", f"pillars_{as_of}")
 

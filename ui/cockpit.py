@@ -31,6 +31,24 @@ def empty_state(held: dict) -> None:
                   "`SHINCHOKU_WAREHOUSE` に指定して起動します(画面に「デモ（合成データ）」と表示されます)。")
 
 
+def status_comparison(df: pd.DataFrame, category: str, label: str, statuses: pd.DataFrame, key: str,
+                      table_column: str, download: str) -> None:
+    """KPI statuses per ministry, pillar or direction: the judged statuses, the trends of KPIs without a target
+    (never counted together), and the table behind both as the charts' text alternative with a download."""
+    from ui import charts
+
+    st.plotly_chart(charts.stacked_status(df[df["family"] != "trend"], category,
+                                         f"{label}別のKPIの状況(目標に対する判定、問題の多い順)", statuses), key=f"{key}_bars")
+    if (df["family"] == "trend").any():
+        st.plotly_chart(charts.stacked_status(df[df["family"] == "trend"], category,
+                                             f"{label}別の目標なし・傾向(目標のないKPIのデータの動き)", statuses),
+                        key=f"{key}_trend_bars")
+    with st.expander("表とダウンロード"):
+        table = labels.ja_columns(df[[table_column, "kind", "status_label", "kpis"]].assign(kind=df["kind"].map(labels.KIND_JA)))
+        st.dataframe(placeholder="—", data=table, hide_index=True)
+        page.download(table, download)
+
+
 def reporting_table(df: pd.DataFrame, heading: str, name: str) -> None:
     """Reporting status per ministry or pillar: where 「データなし」 comes from and who owes the data."""
     st.subheader("報告状況")

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from etl.text import date_to_wareki, fy_label, period_label, year_to_wareki
+from etl.text import date_to_wareki, fy_label, period_label
 
 KIND_JA = {"progress": "進捗", "effect": "効果", "reference": "参考指標"}
 LEVEL_JA = {"national": "全国", "prefecture": "都道府県", "municipality": "市区町村", "ward": "区"}
