@@ -50,6 +50,9 @@ def _frame(kpi_id: str, level: str, codes: np.ndarray, rng: np.random.Generator)
 
 def generate(out: Path, kpi_copies: int = 1, seed: int = 1) -> dict:
     rng = np.random.default_rng(seed)
+    # always a fresh file: a build carries over the history of an existing one, which would double the rows
+    out.unlink(missing_ok=True)
+    shutil.rmtree(store.generations_dir(out), ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix="shinchoku-gen-"))
     defs = work / "kpi_defs.yaml"
     shutil.copy(ROOT / "kpi_defs.yaml", defs)
@@ -71,8 +74,8 @@ def generate(out: Path, kpi_copies: int = 1, seed: int = 1) -> dict:
                            from core.kpi_methods m join core.kpis k using (kpi_id)
                            where k.area_level = 'municipality' and k.kind in ('progress', 'effect')""", [copy])
         ids = con.execute("select kpi_id, area_level from core.kpis").df()
-        con.execute("begin transaction")
-        for r in ids.itertuples():
+        for r in ids.itertuples():  # one transaction per KPI: memory stays at one KPI's rows (≈190 k), at any size
+            con.execute("begin transaction")
             if r.area_level in codes:
                 frame = _frame(r.kpi_id, r.area_level, codes[r.area_level], rng)
             else:
@@ -88,9 +91,9 @@ def generate(out: Path, kpi_copies: int = 1, seed: int = 1) -> dict:
                      "is_synthetic": True, "note": f"benchmark seed={seed} (合成データ)"}
             store.insert_batch(con, batch, frame.assign(source="ベンチマーク(合成データ)", note=None, row=None, sheet=None),
                                pd.DataFrame(), refresh=False)
+            con.execute("commit")
             rows += len(frame)
         store.refresh_revisions(con)
-        con.execute("commit")
     return {"rows": rows, "build_s": build_s, "generate_s": time.perf_counter() - t, "size_mib": out.stat().st_size / 2**20,
             "municipal_kpis": len(municipal) * kpi_copies}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from etl import settings
-from etl.errors import DefinitionsError, ShinchokuError, SourceError, WarehouseBusy, WarehouseDamaged
+from etl.errors import DefinitionsError, OutputExists, ShinchokuError, SourceError, WarehouseBusy, WarehouseDamaged
 
 
 class EXIT(IntEnum):
@@ -36,7 +36,7 @@ def exit_code(error: BaseException) -> EXIT:
         return EXIT.BUSY
     if isinstance(error, (SourceError, DefinitionsError)):
         return EXIT.DATA
-    if isinstance(error, (WarehouseMissing, ValueError, FileExistsError, UsageProblem)):
+    if isinstance(error, (WarehouseMissing, ValueError, OutputExists, UsageProblem)):
         return EXIT.USAGE
     return EXIT.DATA
 
@@ -49,14 +49,13 @@ class Shinchoku(click.Group):
     """Turns the program's own errors into a Japanese message on stderr and a documented exit status."""
 
     def invoke(self, ctx: click.Context):
-        from exports.engines import ExportExists
         from warehouse.db import WarehouseMissing
 
         try:
             return super().invoke(ctx)
-        except (ShinchokuError, WarehouseMissing, ExportExists, ValueError) as e:
+        except (ShinchokuError, WarehouseMissing, ValueError) as e:
             click.echo(f"error: {e}", err=True)
-            code = EXIT.USAGE if isinstance(e, ExportExists) else exit_code(e)
+            code = exit_code(e)
             if code == EXIT.DAMAGED and "shinchoku restore" not in str(e):
                 click.echo("`shinchoku restore` で直前の世代に戻せます", err=True)
             ctx.exit(int(code))

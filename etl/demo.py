@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from etl import settings
-from etl.errors import ShinchokuError
+from etl.errors import OutputExists, ShinchokuError
 from etl.observations import store
 from etl.periods import fy_period, month_period
 
@@ -205,7 +205,7 @@ def create_demo(source: Path | None = None, target: Path | None = None, seed: in
     if not src.exists():
         raise FileNotFoundError(f"{src}: no warehouse yet; run `shinchoku build`")
     if dst.exists() and not force:
-        raise ShinchokuError(f"{dst}: このファイルはすでにあります。置き換えるには --force を付けてください"
+        raise OutputExists(f"{dst}: このファイルはすでにあります。置き換えるには --force を付けてください"
                              "(置き換えたファイルは世代として残り、`shinchoku restore` で戻せます)")
     if dst.resolve() == src.resolve():
         raise ShinchokuError(f"{dst}: デモは元のデータウェアハウスとは別のファイルに作ってください")

@@ -8,6 +8,10 @@ class ShinchokuError(Exception):
     """A failure the user can act on; the message names file, row/line, column and reason."""
 
 
+class OutputExists(ShinchokuError):
+    """The file or folder to write exists and replacing it was not asked for (--force)."""
+
+
 class WarehouseBusy(ShinchokuError):
     """Another writer holds the warehouse longer than the lock timeout."""
 

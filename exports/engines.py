@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from etl import settings
+from etl.errors import OutputExists
 from warehouse import schema_doc
 
 # The status views are their *_as_of(d) macros as of today; an export takes them as of the export's date,
@@ -32,7 +33,7 @@ PARTITIONED = {"observations_history": "fiscal_year", "observations": "fiscal_ye
 COMPAT_VERSIONS = {"v1.5": "v1.5.0", "v1.4": "v1.4.0"}
 
 
-class ExportExists(Exception):
+class ExportExists(OutputExists):
     """The target exists and replacing it was not asked for."""
 
 
