@@ -103,10 +103,11 @@ def progress_bar(text: str, total: int):
     if not _show_progress():
         yield lambda *_: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn(text), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
-                  console=__import__("rich.console", fromlist=["Console"]).Console(stderr=True)) as bar:
+                  console=Console(stderr=True)) as bar:
         task = bar.add_task(text, total=total)
         yield lambda *_: bar.advance(task)
 
