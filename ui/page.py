@@ -26,6 +26,8 @@ def start(title: str, caption: str | None = None) -> dt.date:
     filters.bar()
     as_of = filters.as_of(state.query(queries.default_as_of), container=st.sidebar)
     st.sidebar.caption(f"基準日: {labels.date_ja(as_of)}")
+    loaded = state.query(queries.last_load)
+    st.sidebar.caption(f"最終読込: {labels.timestamp(loaded)}" if loaded else "実績値の読込: まだありません")
     filters.note(f":material/event: 基準日 {labels.date_ja(as_of)}")  # the sidebar is folded away on a phone
     return as_of
 

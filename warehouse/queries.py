@@ -61,6 +61,12 @@ def warehouse_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"measures": m, "kpis": k, "kpis_with_target": t, "schedule_items": s, "quality_warnings": q}
 
 
+def last_load(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """When the latest batch of values was loaded (JST), None before the first: every page shows it, so a
+    reader knows how fresh the figures are and sees a load arrive."""
+    return con.execute("select max(loaded_at) from obs_batches").fetchone()[0]
+
+
 def has_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any synthetic (demo) value is in force; pages then show the 「デモ（合成データ）」 label."""
     return bool(con.execute("select exists (select 1 from observations where is_synthetic)").fetchone()[0])
