@@ -26,10 +26,10 @@ BUNDLED_KPI_DEFS = ROOT / "kpi_defs.yaml"
 DEFAULT_KPI_DEFS = BUNDLED_KPI_DEFS  # the definitions as shipped (a checkout edits this file in place)
 # The warehouse layout this code reads (core.build_info.schema_version); a file of another version is
 # rebuilt by `shinchoku build`, which keeps its loaded history.
-SCHEMA_VERSION = "9"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras);
+SCHEMA_VERSION = "10"  # 2: stored revision / superseded_at; 3: status v2 (kpi_methods, status_methods, eras);
 # 4: kpi_status_as_of(d, national_only := true); 5: kpi_comments; 6: datacall_forms, datacall_replies;
 # 7: kpi_comments_history.location for commentary typed on the measure page; 8: schedule_reports;
-# 9: schedule_items section evidence, document_figures, directions
+# 9: schedule_items section evidence, document_figures, directions; 10: core.obs_coverage, core.obs_periods
 
 
 def package_version() -> str:

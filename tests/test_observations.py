@@ -235,6 +235,39 @@ def test_resubmitted_values_become_revisions_and_as_of_reproduces_the_past(wh, t
     con.close()
 
 
+def test_the_coverage_kept_at_each_write_equals_a_scan_of_every_stored_value(wh, tmp_path):
+    """core.obs_coverage / obs_periods are merged batch by batch: after revisions, new areas, new periods
+    and a rebuild they must say what a scan of everything stored says."""
+    from warehouse.db import connect_readonly
+    from warehouse.queries import coverage
+
+    kpi, = rows(wh, "select kpi_id from kpis where area_level = 'municipality' order by kpi_id limit 1")[0]
+    a, b, c = (r[0] for r in rows(wh, "select area_code from areas where level = 'municipality' order by 1 limit 3"))
+    batches = [f"{kpi},{a},2021-04,1,,\n{kpi},{b},2021-04,0,,\nM37-E1,,2019,10000,,\n",
+               f"{kpi},{b},2021-04,1,,\n{kpi},{c},2021-05,1,,\nM37-E1,,2019,12000,,\nM37-E1,,2020,13000,,\n",
+               f"{kpi},{a},2020-12,1,,\n"]
+    for day, body in enumerate(batches, start=1):
+        only(load_files([write_csv(tmp_path / f"b{day}.csv", body)], wh, now=dt.datetime(2021, 6, day, 9, 0)))
+    scan = """
+        with obs as (
+            select kpi_id, area_code, period, is_synthetic from core.observations
+            union all
+            select kpi_id, area_code, period, false from core.document_observations)
+        select o.kpi_id, any_value(k.name) as name, any_value(k.area_level) as area_level,
+               count(distinct o.area_code) as areas, count(distinct o.period) as periods, count(*) as stored_values,
+               min(o.period) as first_period, max(o.period) as last_period, bool_or(o.is_synthetic) as synthetic
+        from obs o join kpis k using (kpi_id) group by o.kpi_id order by o.kpi_id"""
+    con = connect_readonly(wh)
+    try:
+        kept = coverage(con)
+        assert kept.astype(str).values.tolist() == con.execute(scan).df().astype(str).values.tolist()
+        mine = con.execute("select count(*), sum(stored_values), min(first_period), max(last_period) "
+                           "from core.obs_coverage where kpi_id = ?", [kpi]).fetchone()
+        assert mine == (3, 5, "2020-12", "2021-05")  # the three loaded areas, five values (one a revision)
+    finally:
+        con.close()
+
+
 def test_a_crash_inside_the_load_leaves_the_warehouse_exactly_as_before(wh, tmp_path, monkeypatch):
     before = wh.read_bytes()
     original = store.insert_batch

@@ -337,7 +337,7 @@ def insert_schedule_reports(con: duckdb.DuckDBPyConnection, batch_id: int, repor
 
 def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
     """Derive revision and superseded_at for the keys a batch touched (every key when batch_id is None),
-    then the per-area totals of those keys (core.area_totals).
+    then the per-area totals of those keys (core.area_totals) and the coverage (core.obs_coverage, obs_periods).
 
     Only keys holding more than one value need work: a single value is revision 1 and in force (the
     column defaults), which keeps a national-scale load from ranking millions of rows it did not revise.
@@ -375,3 +375,10 @@ def refresh_revisions(con: duckdb.DuckDBPyConnection, batch_id: int | None = Non
                    where area_level <> 'national' and batch_id = {int(batch_id)}"""
     con.execute(f"create or replace temp table total_keys as {keys}")
     con.execute(settings.warehouse_sql("refresh_area_totals.sql"))
+    if batch_id is None:
+        con.execute("delete from core.obs_coverage; delete from core.obs_periods")
+        rows = "select kpi_id, area_code, period, is_synthetic from core.observations"
+    else:
+        rows = f"select kpi_id, area_code, period, is_synthetic from core.observations where batch_id = {int(batch_id)}"
+    con.execute(f"create or replace temp view coverage_rows as {rows}")
+    con.execute(settings.warehouse_sql("refresh_coverage.sql"))

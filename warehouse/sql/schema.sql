@@ -349,6 +349,24 @@ create table core.area_totals (
     d_synthetic bigint not null
 );
 
+-- Derived by every write (etl/observations/store.refresh_revisions): what is stored per KPI × area and
+-- which periods a KPI has, so that the data-quality page's coverage never scans every stored value.
+create table core.obs_coverage (
+    kpi_id        varchar not null,
+    area_code     varchar not null,
+    stored_values bigint not null,  -- revisions included
+    first_period  varchar not null,
+    last_period   varchar not null,
+    synthetic     boolean not null,
+    primary key (kpi_id, area_code)
+);
+
+create table core.obs_periods (
+    kpi_id varchar not null,
+    period varchar not null,
+    primary key (kpi_id, period)
+);
+
 create table core.obs_quarantine (
     batch_id   integer not null,
     sheet      varchar,
