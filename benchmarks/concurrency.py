@@ -48,18 +48,10 @@ FIRST_DATE, REPORT_DATE = "2022-04-30", "2022-05-31"
 DATE_LABEL = "基準日(この日までに分かっていた値で判定)"
 STEP_TIMEOUT_MS = 120_000
 
-# Counts finished script runs: Streamlit sets data-test-script-state on its app root; a run has finished
-# when the attribute comes back to notRunning.
-COUNT_RUNS = """
-window.__runs = 0;
-new MutationObserver(ms => { for (const m of ms) {
-    if (m.target.getAttribute('data-test-script-state') === 'notRunning' && m.oldValue !== 'notRunning') window.__runs++;
-} }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
-"""
-# Finished: a run newer than the one before the step, no run pending, every chart drawn.
-FINISHED = """(before) => {
+# Drawn: no run pending on the page, every chart drawn (asked once the server has said the run finished).
+DRAWN = """() => {
     const app = document.querySelector("[data-testid='stApp']");
-    if (!app || window.__runs <= before || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     if (document.querySelector("[data-testid='stStatusWidget']")) return false;
     for (const p of document.querySelectorAll("[data-testid='stPlotlyChart']")) if (!p.querySelector('.main-svg')) return false;
     for (const v of document.querySelectorAll("[data-testid='stVegaLiteChart']")) if (!v.querySelector('canvas, svg')) return false;
@@ -67,27 +59,47 @@ FINISHED = """(before) => {
 }"""
 
 
-async def nav(pg, title: str) -> None:
-    await pg.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
+# Each action returns the moment of the user's last gesture (the click that sends the change): a step is
+# timed from there, not from the typing before it.
+
+async def visit(pg, address: str) -> float:
+    t = time.monotonic()
+    await pg.goto(address)
+    return t
 
 
-async def choose(pg, label: str, option: str) -> None:
+async def nav(pg, title: str) -> float:
+    link = pg.locator("[data-testid='stSidebarNavLink']", has_text=title).first
+    await link.wait_for()
+    t = time.monotonic()
+    await link.click()
+    return t
+
+
+async def choose(pg, label: str, option: str) -> float:
     """Streamlit's selectbox is a combobox named by its label (as tests/e2e do it)."""
     box = pg.get_by_role("combobox", name=label, exact=True).first
     await box.click()
     await box.fill(option)
-    await pg.get_by_role("option", name=option, exact=False).first.click()
+    item = pg.get_by_role("option", name=option, exact=False).first
+    await item.wait_for()
+    t = time.monotonic()
+    await item.click()
+    return t
 
 
-async def change_date(pg) -> None:
+async def change_date(pg) -> float:
     """The date field is three spin buttons (year / month / day): type the month and day as a user would."""
     _, month, day = REPORT_DATE.split("-")
     await pg.get_by_role("spinbutton", name=f"month, {DATE_LABEL}").click()
     await pg.keyboard.type(month + day)
+    t = time.monotonic()
     await pg.locator("h1").first.click()  # the field sends its value when it loses focus
+    return t
 
 
-async def make_workbook(pg, out: Path) -> None:
+async def make_workbook(pg, out: Path) -> float:
+    t = time.monotonic()
     await pg.get_by_role("button", name="Excel資料を作成").click()
     button = pg.get_by_role("button", name="ダウンロード")
     await button.wait_for(timeout=STEP_TIMEOUT_MS)
@@ -97,12 +109,13 @@ async def make_workbook(pg, out: Path) -> None:
     await download.save_as(out)
     if out.stat().st_size < 10_000:
         raise AssertionError(f"workbook of {out.stat().st_size} bytes")
+    return t
 
 
 def journey(url: str, out: Path):
     """(step name, action, whether the action makes a script run to wait for)."""
     return [
-        ("概要", lambda pg: pg.goto(f"{url}/?as_of={FIRST_DATE}"), True),
+        ("概要", lambda pg: visit(pg, f"{url}/?as_of={FIRST_DATE}"), True),
         ("基準日を変える", change_date, True),
         ("府省庁別", lambda pg: nav(pg, "府省庁別"), True),
         ("府省庁を選ぶ", lambda pg: choose(pg, "府省庁", "総務省"), True),
@@ -124,6 +137,8 @@ class Run:
     load_seconds: float | None = None
     load_error: str | None = None
     times: dict[str, list[float]] = field(default_factory=dict)
+    server_times: dict[str, list[float]] = field(default_factory=dict)
+    received: dict[str, list[int]] = field(default_factory=dict)  # WebSocket bytes the page received
     failures: list[str] = field(default_factory=list)
     saw_new: list[bool] = field(default_factory=list)  # per user: the first step begun after the load showed it
     new_stamp: str | None = None
@@ -136,14 +151,46 @@ async def sidebar_stamp(pg) -> str:
     return next((line for line in text.splitlines() if line.startswith("最終読込")), "")
 
 
-async def step(pg, name: str, action, reruns: bool, n: int, run: Run | None) -> float | None:
+class RunCounter:
+    """Counts the script runs the server reports finished to this page, read from the WebSocket's messages
+    (Streamlit's ForwardMsg protobuf). The page's own running indicator is not enough: under load React
+    may render a whole quick run at once, and the indicator never changes."""
+
+    FINISHED = {0, 1, 3}  # successfully, with a compile error, a fragment run (not: stopped for a rerun)
+
+    def __init__(self, pg):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.runs, self.finished_at, self.received, self._msg = 0, 0.0, 0, ForwardMsg
+        pg.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if not isinstance(payload, bytes):
+            return
+        self.received += len(payload)
+        msg = self._msg()
+        with contextlib.suppress(Exception):
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "script_finished" and msg.script_finished in self.FINISHED:
+                self.runs += 1
+                self.finished_at = time.monotonic()
+
+    async def after(self, before: int, timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while self.runs <= before:
+            if time.monotonic() > end:
+                raise TimeoutError(f"no script run finished within {timeout:.0f} s")
+            await asyncio.sleep(0.02)
+
+
+async def step(pg, counter: RunCounter, name: str, action, reruns: bool, n: int, run: Run | None) -> float | None:
     """Run one step; its seconds, or None when it failed (recorded: a failure is a finding, the visitor goes on)."""
-    begun = time.monotonic()
-    before = await pg.evaluate("window.__runs || 0")
+    before, received = counter.runs, counter.received
     try:
-        await action(pg)
+        begun = await action(pg)
         if reruns:
-            await pg.wait_for_function(FINISHED, arg=before, timeout=STEP_TIMEOUT_MS, polling=50)
+            await counter.after(before, STEP_TIMEOUT_MS / 1000)
+            await pg.wait_for_function(DRAWN, timeout=STEP_TIMEOUT_MS, polling=50)
         if await pg.locator("[data-testid='stException']").count():
             raise AssertionError("an exception is shown")
     except Exception as e:
@@ -153,6 +200,9 @@ async def step(pg, name: str, action, reruns: bool, n: int, run: Run | None) -> 
     elapsed = time.monotonic() - begun
     if run:
         run.times.setdefault(name, []).append(elapsed)
+        if reruns:  # until the server's message that the run has finished reached the page
+            run.server_times.setdefault(name, []).append(counter.finished_at - begun)
+        run.received.setdefault(name, []).append(counter.received - received)
     return elapsed
 
 
@@ -160,8 +210,9 @@ async def visitor(browser, url: str, work: Path, n: int, run: Run | None) -> Non
     """One visitor's journey; then, once the loader has finished, back to 概要 (the next interaction for a
     visitor who finished before the load landed)."""
     context = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP", accept_downloads=True)
-    await context.add_init_script(COUNT_RUNS)
+    context.set_default_timeout(STEP_TIMEOUT_MS)  # a busy machine is slow to make an element clickable too
     pg = await context.new_page()
+    counter = RunCounter(pg)
     checked = run is None
     try:
         steps = journey(url, work / f"visitor{n}.xlsx")
@@ -171,7 +222,7 @@ async def visitor(browser, url: str, work: Path, n: int, run: Run | None) -> Non
             if run and i == len(steps) - 1:
                 await run.loaded.wait()
             begun = time.monotonic()
-            if await step(pg, name, action, reruns, n, run) is None or run is None:
+            if await step(pg, counter, name, action, reruns, n, run) is None or run is None:
                 continue
             run.done += 1
             if run.done * 2 >= run.steps_total:
@@ -183,11 +234,12 @@ async def visitor(browser, url: str, work: Path, n: int, run: Run | None) -> Non
         await context.close()
 
 
-def start_server(warehouse: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(warehouse: Path, log: Path, cpus: str | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, SHINCHOKU_WAREHOUSE=str(warehouse), STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
+    pin = ["taskset", "-c", cpus] if cpus else []  # taskset execs the server: the pid stays the server's
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [*pin, sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     import urllib.request
@@ -200,48 +252,60 @@ def start_server(warehouse: Path, log: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"streamlit did not start: {log.read_text()}")
 
 
+def children(pid: int) -> list[int]:
+    out = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants: its own, those of the children it has ended (cutime,
+    cstime), and those of its live children."""
+    own = 0.0
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu(c) for c in children(pid))
+
+
+def tree_rss(pid: int) -> int:
+    total = 0
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = int(line.split()[1]) * 1024
+    return total + sum(tree_rss(c) for c in children(pid))
+
+
 class Monitor(threading.Thread):
-    """The server's resident memory (with its child processes) and CPU time, sampled every 0.2 s."""
+    """The server's resident memory (with its worker processes), sampled every 0.2 s, and the CPU time of the
+    server and of the browsers (Playwright's driver and Chromium, everything this process started but the
+    server) over the run."""
 
-    def __init__(self, pid: int):
+    def __init__(self, server: int):
         super().__init__(daemon=True)
-        self.pid, self.peak_rss, self.stop = pid, 0, threading.Event()
-        self.cpu0, self.wall0 = self.cpu(), time.monotonic()
-        self.peak_cpu, self._last = 0.0, (self.cpu0, self.wall0)
+        self.server, self.browsers = server, [c for c in children(os.getpid()) if c != server]
+        self.peak_rss, self.stop = 0, threading.Event()
+        self.start_cpu, self.wall0 = self.cpu(), time.monotonic()
+        self.peak_server_cpu, self._last = 0.0, (self.start_cpu[0], self.wall0)
 
-    def pids(self) -> list[int]:
-        out = [self.pid]
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{self.pid}/task").iterdir():
-                out += [int(c) for c in (task / "children").read_text().split()]
-        return out
-
-    def cpu(self) -> float:
-        """The server's CPU seconds, with those of the worker processes it has ended (cutime, cstime)."""
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-        return 0.0
-
-    def rss(self) -> int:
-        total = 0
-        for pid in self.pids():
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-        return total
+    def cpu(self) -> tuple[float, float]:
+        return tree_cpu(self.server), sum(tree_cpu(b) for b in self.browsers)
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            self.peak_rss = max(self.peak_rss, self.rss())
-            cpu, wall = self.cpu(), time.monotonic()
+            self.peak_rss = max(self.peak_rss, tree_rss(self.server))
+            server, wall = self.cpu()[0], time.monotonic()
             if wall - self._last[1] >= 1.0:
-                self.peak_cpu = max(self.peak_cpu, (cpu - self._last[0]) / (wall - self._last[1]))
-                self._last = (cpu, wall)
+                self.peak_server_cpu = max(self.peak_server_cpu, (server - self._last[0]) / (wall - self._last[1]))
+                self._last = (server, wall)
 
-    def mean_cpu(self) -> float:
-        return (self.cpu() - self.cpu0) / (time.monotonic() - self.wall0)
+    def used(self) -> tuple[float, float]:
+        """CPU seconds of the server and of the browsers since the start."""
+        now = self.cpu()
+        return now[0] - self.start_cpu[0], now[1] - self.start_cpu[1]
 
 
 async def load_halfway(run: Run, warehouse: Path, batch: Path) -> None:
@@ -273,35 +337,51 @@ async def load(run: Run, warehouse: Path, batch: Path) -> None:
         con.close()
 
 
-async def one_n(source: Path, n: int, work: Path) -> dict:
+def pinned_chromium(work: Path, cpus: str) -> str:
+    """A Chromium that runs on the given CPUs only (with --split: the browsers as if on other machines)."""
+    wrapper = work / "chromium-pinned"
+    wrapper.write_text(f'#!/bin/sh\nexec taskset -c {cpus} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+async def one_n(source: Path, n: int, work: Path, profile: Path | None = None, split: bool = False) -> dict:
     from playwright.async_api import async_playwright
 
     warehouse = work / f"n{n}.duckdb"
     shutil.copyfile(source, warehouse)
     batch = work / f"reply_n{n}.csv"
     rows = reply(batch, warehouse, "2022-05")
-    proc, url = start_server(warehouse, work / f"server_n{n}.log")
+    proc, url = start_server(warehouse, work / f"server_n{n}.log", "0" if split else None)
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
+            browser = await p.chromium.launch(executable_path=pinned_chromium(work, "1") if split else CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--no-first-run", "--disable-dev-shm-usage"])
             await visitor(browser, url, work, -1, None)  # warm-up, not measured
             monitor = Monitor(proc.pid)
             monitor.start()
+            spy = None
+            if profile:  # py-spy's sampling (100/s) of the server's threads, as collapsed stacks
+                spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(proc.pid),
+                                        "--format", "raw", "--nonblocking", "--threads", "--idle", "-o", f"{profile}.n{n}.txt"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             run = Run(steps_total=n * (len(journey(url, work)) + 1))
             t = time.monotonic()
             await asyncio.gather(load_halfway(run, warehouse, batch),
                                  *(visitor(browser, url, work, i, run) for i in range(n)))
-            wall, cpu = time.monotonic() - t, monitor.mean_cpu()
+            wall, cpu = time.monotonic() - t, monitor.used()
             monitor.stop.set()
             monitor.join()
+            if spy:
+                spy.send_signal(2)  # SIGINT: py-spy writes its file and ends
+                spy.wait(timeout=60)
             await browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     return {"n": n, "rows": rows, "run": run, "wall": wall, "rss": monitor.peak_rss, "cpu": cpu,
-            "peak_cpu": monitor.peak_cpu}
+            "peak_cpu": monitor.peak_server_cpu}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -309,17 +389,28 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
 
 
+def figures(values: list[float]) -> str:
+    return f" {statistics.median(values):6.2f} {pct(values, 0.95):6.2f} {max(values):6.2f}"
+
+
 def report(r: dict) -> None:
     run: Run = r["run"]
-    print(f"\nN = {r['n']}: {r['wall']:.0f} s for the whole run; server peak RSS {r['rss'] / 2**30:.2f} GiB, "
-          f"CPU {r['cpu']:.2f} cores on average ({r['peak_cpu']:.2f} at the busiest second)")
-    print(f"  {'step':<16} {'p50':>6} {'p95':>6} {'max':>6}   (seconds, {r['n']} visitors)")
-    everything = []
+    steps = sum(len(v) for v in run.times.values()) or 1
+    server, browsers = r["cpu"]
+    print(f"\nN = {r['n']}: {r['wall']:.0f} s for the whole run; server peak RSS {r['rss'] / 2**30:.2f} GiB; "
+          f"CPU: server {server:.0f} s ({server / r['wall']:.2f} cores on average, {r['peak_cpu']:.2f} at the busiest "
+          f"second, {server / steps:.2f} s per step), browsers {browsers:.0f} s ({browsers / steps:.2f} s per step)")
+    print(f"  seconds, {r['n']} visitors: until drawn (p50 p95 max) | until the server's run had finished (p50 p95 max)"
+          " | KiB sent to the page (p50)")
+    everything, served = [], []
     for name, values in run.times.items():
         everything += values
-        print(f"  {name:<16} {statistics.median(values):6.2f} {pct(values, 0.95):6.2f} {max(values):6.2f}")
+        server = run.server_times.get(name, [])
+        served += server
+        print(f"  {name:<14}" + figures(values) + " |" + (figures(server) if server else " " * 21)
+              + f" | {statistics.median(run.received[name]) / 1024:7,.0f}")
     if everything:
-        print(f"  {'every step':<16} {statistics.median(everything):6.2f} {pct(everything, 0.95):6.2f} {max(everything):6.2f}")
+        print(f"  {'every step':<14}" + figures(everything) + " |" + figures(served))
     print(f"  failures: {len(run.failures)}" + "".join(f"\n    {f}" for f in run.failures[:10]))
     if run.load_error:
         print(f"  load FAILED: {run.load_error}")
@@ -332,14 +423,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("warehouse", type=Path)
     ap.add_argument("--users", default="1,5,10,20", help="comma-separated numbers of simultaneous visitors")
+    ap.add_argument("--split", action="store_true",
+                    help="server on CPU 0, browsers on CPU 1: the server's share as if the browsers were elsewhere")
+    ap.add_argument("--profile", type=Path, help="record the server with py-spy into PROFILE.nN.txt (collapsed stacks)")
     args = ap.parse_args()
     print(f"machine: {machine()}")
     print(f"warehouse: {args.warehouse} ({args.warehouse.stat().st_size / 2**20:,.0f} MiB), report date {REPORT_DATE}")
+    print("server on CPU 0, browsers on CPU 1" if args.split else "server and browsers share the machine's CPUs")
     work = Path(tempfile.mkdtemp(prefix="shinchoku-concurrency-"))
     failed = False
     try:
         for n in (int(x) for x in args.users.split(",")):
-            r = asyncio.run(one_n(args.warehouse, n, work))
+            r = asyncio.run(one_n(args.warehouse, n, work, args.profile, args.split))
             report(r)
             failed |= bool(r["run"].failures or r["run"].load_error or sum(r["run"].saw_new) < r["n"])
             sys.stdout.flush()

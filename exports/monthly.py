@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,6 +246,17 @@ def write_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, out: Path, min
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return {"path": out, "rows": len(rows), "sheets": wb.sheetnames, "synthetic": synthetic}
+
+
+def workbook_bytes(con: duckdb.DuckDBPyConnection, as_of: dt.date, ministry: str | None = None,
+                   meeting: Meeting | None = None) -> tuple[bytes, dict]:
+    """The workbook as bytes, with its summary (rows, sheets, synthetic), for a download. The same warehouse
+    and arguments give the same workbook, so the dashboard caches this per warehouse version: people
+    preparing the same meeting share one workbook instead of each making it (3 s at national scale)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / file_name(as_of, ministry)
+        result = write_monthly(con, as_of, out, ministry, meeting)
+        return out.read_bytes(), {k: v for k, v in result.items() if k != "path"}
 
 
 def _banner(t: Table, p: Paper, title: str) -> None:

@@ -1,10 +1,7 @@
 """資料出力: the monthly 進捗管理会議 workbook for the chosen report date (a ministry's edition when chosen)."""
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
-from exports.monthly import file_name, load_meeting, write_monthly
+from exports.monthly import file_name, load_meeting, workbook_bytes
 from ui import filters, labels, page, state
 from warehouse import queries
 
@@ -21,10 +18,7 @@ name = file_name(as_of, ministry)
 st.caption(f"ファイル名: {name}")
 if st.button("Excel資料を作成", type="primary", key="make"):
     meeting = load_meeting(scale=scale, document_no=number, held_on=held_on.isoformat() if held_on else None)
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / name
-        result = write_monthly(state.connection(), as_of, out, ministry, meeting)
-        data = out.read_bytes()
+    data, result = state.query(workbook_bytes, as_of, ministry, meeting)
     if result["synthetic"]:
         st.warning("この資料には デモ（合成データ） が含まれます(全シートに表示されます)。")
     st.success(f"{result['rows']}行(施策×KPI)、{len(result['sheets'])}シート: {labels.join(result['sheets'])}")
