@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.demo import create_demo
+from ui import labels
 from warehouse import attention
 from ui.auth import hash_password, verify_password
 
@@ -47,6 +48,9 @@ def test_every_page_renders_on_demo_data(page, demo, monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value == PAGES[page]
     assert any("デモ（合成データ）" in w.value for w in at.warning)
+    with duckdb.connect(str(demo), read_only=True) as con:  # how fresh the values are, on every page
+        last = con.execute("select max(loaded_at) from obs_batches").fetchone()[0]
+    assert f"最終読込: {labels.timestamp(last)}" in [c.value for c in at.sidebar.caption]
     if page not in ("upload", "datacall", "sql", "export", "measure"):  # these show content after a choice
         assert charts(at) + len(at.dataframe) > 0
     if page != "sql":  # the SQL page shows the analyst's own column names
@@ -62,6 +66,7 @@ def test_every_page_renders_on_the_bundled_data_alone(page, built, monkeypatch):
     at = open_page(page, built, monkeypatch)
     assert not at.exception, at.exception
     assert not any("デモ（合成データ）" in w.value for w in at.warning)
+    assert "実績値の読込: まだありません" in [c.value for c in at.sidebar.caption]
 
 
 @pytest.mark.parametrize("page", PAGES)
