@@ -357,14 +357,12 @@ create table core.obs_coverage (
     stored_values bigint not null,  -- revisions included
     first_period  varchar not null,
     last_period   varchar not null,
-    synthetic     boolean not null,
-    primary key (kpi_id, area_code)
+    synthetic     boolean not null  -- no primary key: an index would be rewritten at every load's checkpoint
 );
 
 create table core.obs_periods (
     kpi_id varchar not null,
-    period varchar not null,
-    primary key (kpi_id, period)
+    period varchar not null
 );
 
 create table core.obs_quarantine (
