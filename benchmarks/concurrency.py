@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,7 +153,7 @@ async def sidebar_stamp(pg) -> str:
 
 
 class RunCounter:
-    """Counts the script runs the server reports finished to this page, read from the WebSocket's messages
+    """When the server last reported a script run finished to this page, read from the WebSocket's messages
     (Streamlit's ForwardMsg protobuf). The page's own running indicator is not enough: under load React
     may render a whole quick run at once, and the indicator never changes."""
 
@@ -161,7 +162,7 @@ class RunCounter:
     def __init__(self, pg):
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        self.runs, self.finished_at, self.received, self._msg = 0, 0.0, 0, ForwardMsg
+        self.finished_at, self.received, self._msg = 0.0, 0, ForwardMsg
         pg.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
@@ -172,12 +173,12 @@ class RunCounter:
         with contextlib.suppress(Exception):
             msg.ParseFromString(payload)
             if msg.WhichOneof("type") == "script_finished" and msg.script_finished in self.FINISHED:
-                self.runs += 1
                 self.finished_at = time.monotonic()
 
-    async def after(self, before: int, timeout: float) -> None:
+    async def after(self, since: float, timeout: float) -> None:
+        """Until a run finishes after `since` (the click): one that ended while the step prepared is not it."""
         end = time.monotonic() + timeout
-        while self.runs <= before:
+        while self.finished_at <= since:
             if time.monotonic() > end:
                 raise TimeoutError(f"no script run finished within {timeout:.0f} s")
             await asyncio.sleep(0.02)
@@ -185,11 +186,11 @@ class RunCounter:
 
 async def step(pg, counter: RunCounter, name: str, action, reruns: bool, n: int, run: Run | None) -> float | None:
     """Run one step; its seconds, or None when it failed (recorded: a failure is a finding, the visitor goes on)."""
-    before, received = counter.runs, counter.received
+    received = counter.received
     try:
         begun = await action(pg)
         if reruns:
-            await counter.after(before, STEP_TIMEOUT_MS / 1000)
+            await counter.after(begun, STEP_TIMEOUT_MS / 1000)
             await pg.wait_for_function(DRAWN, timeout=STEP_TIMEOUT_MS, polling=50)
         if await pg.locator("[data-testid='stException']").count():
             raise AssertionError("an exception is shown")
@@ -389,6 +390,11 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
 
 
+def pad(text: str, width: int) -> str:
+    """Left-justify by display width: a kanji takes two columns of a terminal."""
+    return text + " " * max(0, width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
+
+
 def figures(values: list[float]) -> str:
     return f" {statistics.median(values):6.2f} {pct(values, 0.95):6.2f} {max(values):6.2f}"
 
@@ -400,17 +406,17 @@ def report(r: dict) -> None:
     print(f"\nN = {r['n']}: {r['wall']:.0f} s for the whole run; server peak RSS {r['rss'] / 2**30:.2f} GiB; "
           f"CPU: server {server:.0f} s ({server / r['wall']:.2f} cores on average, {r['peak_cpu']:.2f} at the busiest "
           f"second, {server / steps:.2f} s per step), browsers {browsers:.0f} s ({browsers / steps:.2f} s per step)")
-    print(f"  seconds, {r['n']} visitors: until drawn (p50 p95 max) | until the server's run had finished (p50 p95 max)"
+    print(f"  seconds, {r['n']} visitor(s): until drawn (p50 p95 max) | until the server's run had finished (p50 p95 max)"
           " | KiB sent to the page (p50)")
     everything, served = [], []
     for name, values in run.times.items():
         everything += values
         server = run.server_times.get(name, [])
         served += server
-        print(f"  {name:<14}" + figures(values) + " |" + (figures(server) if server else " " * 21)
+        print(f"  {pad(name, 16)}" + figures(values) + " |" + (figures(server) if server else pad("  (no rerun)", 21))
               + f" | {statistics.median(run.received[name]) / 1024:7,.0f}")
     if everything:
-        print(f"  {'every step':<14}" + figures(everything) + " |" + figures(served))
+        print(f"  {pad('every step', 16)}" + figures(everything) + " |" + figures(served))
     print(f"  failures: {len(run.failures)}" + "".join(f"\n    {f}" for f in run.failures[:10]))
     if run.load_error:
         print(f"  load FAILED: {run.load_error}")
@@ -420,9 +426,10 @@ def report(r: dict) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("warehouse", type=Path)
-    ap.add_argument("--users", default="1,5,10,20", help="comma-separated numbers of simultaneous visitors")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("warehouse", type=Path, help="a national-scale warehouse (copied for each N; the file is not changed)")
+    ap.add_argument("--users", default="1,5,10,20",
+                    help="comma-separated numbers of simultaneous visitors (default: 1,5,10,20; about 9 min at 28 M rows)")
     ap.add_argument("--split", action="store_true",
                     help="server on CPU 0, browsers on CPU 1: the server's share as if the browsers were elsewhere")
     ap.add_argument("--profile", type=Path, help="record the server with py-spy into PROFILE.nN.txt (collapsed stacks)")

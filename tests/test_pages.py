@@ -66,7 +66,7 @@ def test_every_page_renders_on_the_bundled_data_alone(page, built, monkeypatch):
     at = open_page(page, built, monkeypatch)
     assert not at.exception, at.exception
     assert not any("デモ（合成データ）" in w.value for w in at.warning)
-    assert "実績値の読込: まだありません" in [c.value for c in at.sidebar.caption]
+    assert "最終読込: まだありません" in [c.value for c in at.sidebar.caption]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -27,8 +27,10 @@ def start(title: str, caption: str | None = None) -> dt.date:
     as_of = filters.as_of(state.query(queries.default_as_of), container=st.sidebar)
     st.sidebar.caption(f"基準日: {labels.date_ja(as_of)}")
     loaded = state.query(queries.last_load)
-    st.sidebar.caption(f"最終読込: {labels.timestamp(loaded)}" if loaded else "実績値の読込: まだありません")
-    filters.note(f":material/event: 基準日 {labels.date_ja(as_of)}")  # the sidebar is folded away on a phone
+    fresh = labels.timestamp(loaded) if loaded else "まだありません"
+    st.sidebar.caption(f"最終読込: {fresh}")
+    # the sidebar is folded away on a phone: the report date and the data's freshness stay in sight
+    filters.note(f":material/event: 基準日 {labels.date_ja(as_of)}  \n:material/update: 最終読込 {fresh}")
     return as_of
 
 
