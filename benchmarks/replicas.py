@@ -18,7 +18,7 @@ Checks, each printed ok / FAILED with its figures; the exit status is 1 when any
     .venv/bin/python benchmarks/replicas.py [--sessions 6] [--copy] [--keep]
 
 Needs /usr/sbin/nginx (`apt-get install -y nginx`), /usr/bin/chromium, openssl, and rsync for --copy.
-Runs in about a minute; every process it starts is stopped on the way out.
+Runs in 30–60 s; every process it starts is stopped on the way out.
 """
 from __future__ import annotations
 
@@ -328,8 +328,9 @@ def check_affinity(report: Report, sessions: list[Session], work: Path) -> None:
     unkeyed = [r for r in log if r[0] not in {s.key for s in sessions}]
     report.check("every request of a session on one replica (page, assets, WebSocket)",
                  all(one_replica) and not unkeyed,
-                 f"{sum(one_replica)}/{len(sessions)} sessions; {min(counts)}–{max(counts)} requests each; "
-                 f"{len(unkeyed)} requests under no session's key")
+                 f"{sum(one_replica)}/{len(sessions)} sessions; "
+                 + (f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}")
+                 + f" requests each; {len(unkeyed)} requests without a session's cookie")
     report.check("one WebSocket per session, on its replica, kept through the load and the rerun",
                  all(one_socket), f"{sum(one_socket)}/{len(sessions)} sessions")
 
@@ -406,7 +407,7 @@ def load_and_watch(report: Report, sessions: list[Session], stack: Stack) -> Non
         seen = [s for s in mine if s.seen_at is not None]
         figures = f"{len(seen)}/{len(mine)} sessions"
         if seen:
-            figures += (f"; from the load {', '.join(f'{s.seen_at - loaded_at:.1f}' for s in seen)} s"
+            figures += (f"; after the load ended {', '.join(f'{s.seen_at - loaded_at:.1f}' for s in seen)} s"
                         f"; from the click at most {max(s.seen_at - s.clicked_at for s in seen):.1f} s")
         report.check(f"new batch shown on replica {name} at the session's next rerun",
                      bool(mine) and len(seen) == len(mine), figures)
