@@ -13,6 +13,15 @@ from etl.build import build
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items):
+    """Groups for `--dist loadgroup`: each test file on one worker (its module fixtures, such as a running
+    server, made once), and all browser tests on the same worker: two Chromiums and two servers at once on a
+    2-core machine made pages miss their 60 s."""
+    for item in items:
+        group = "browser" if "e2e" in item.path.parts else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """A warehouse built from the bundled sources and the committed kpi_defs.yaml (copied, never written)."""
