@@ -4,8 +4,11 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import subprocess
 import time
+import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def machine() -> str:
@@ -30,3 +33,19 @@ def timer(label: str, results: dict):
     start = time.perf_counter()
     yield
     results[label] = time.perf_counter() - start
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    """Until the Streamlit server on the port answers /_stcore/health; stops with its log if it exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited:\n{log.read_text(encoding='utf-8')}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"server on port {port} not healthy after {timeout:.0f} s:\n{log.read_text(encoding='utf-8')}")

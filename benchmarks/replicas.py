@@ -32,13 +32,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import machine  # noqa: E402
+from common import machine, wait_healthy  # noqa: E402
 
 from tests.e2e.support import CHROMIUM, free_port, settle  # noqa: E402
 
@@ -180,21 +179,6 @@ def start_replica(warehouse: Path, port: int, log: Path, cookie_secret: str) -> 
             [SHINCHOKU, "serve", "--warehouse", str(warehouse), "--port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--server.allowedHosts", HOST],
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"replica on port {port} exited:\n{log.read_text(encoding='utf-8')}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"replica on port {port} not healthy after {timeout:.0f} s:\n{log.read_text(encoding='utf-8')}")
 
 
 def self_signed(work: Path) -> tuple[Path, Path]:
